@@ -9,7 +9,7 @@
 #define UNET_MAX_LEVELS 8
 
 typedef struct unet_config {
-    int in_channels;  /* 4 (SD), 8 (InstructPix2Pix), 9 (inpainting) */
+    int in_channels; /* 4 (SD), 8 (InstructPix2Pix), 9 (inpainting) */
     int out_channels;
     int model_channels;
     int channel_mult[UNET_MAX_LEVELS];

@@ -1,0 +1,364 @@
+/* Edit request parsing and validation. One field table drives both body
+ * formats, so a field's name, type and range are stated once. */
+#include "edit_request.h"
+#include "base64.h"
+#include "http_parse.h"
+#include "param_limits.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum field_kind { F_INT, F_DOUBLE, F_STRING, F_IMAGE } field_kind;
+
+typedef struct field_spec {
+    const char *name;
+    field_kind kind;
+    unsigned given_bit;
+    double min, max;
+} field_spec;
+
+static const field_spec fields[] = {
+    {"image", F_IMAGE, EDIT_GIVEN_IMAGE, 0, 0},
+    {"prompt", F_STRING, EDIT_GIVEN_PROMPT, 0, 0},
+    {"profile", F_STRING, EDIT_GIVEN_PROFILE, 0, 0},
+    {"scheduler", F_STRING, EDIT_GIVEN_SCHEDULER, 0, 0},
+    {"num_inference_steps", F_INT, EDIT_GIVEN_STEPS, API_STEPS_MIN, API_STEPS_MAX},
+    {"depth", F_INT, EDIT_GIVEN_DEPTH, API_DEPTH_MIN, API_DEPTH_MAX},
+    {"seed", F_INT, EDIT_GIVEN_SEED, 0, (double)API_SEED_MAX},
+    {"guidance_scale", F_DOUBLE, EDIT_GIVEN_GUIDANCE, API_GUIDANCE_MIN, API_GUIDANCE_MAX},
+    {"image_guidance_scale", F_DOUBLE, EDIT_GIVEN_IMAGE_GUIDANCE, API_GUIDANCE_MIN,
+     API_GUIDANCE_MAX},
+    {"eta", F_DOUBLE, EDIT_GIVEN_ETA, API_ETA_MIN, API_ETA_MAX},
+    {"gamma", F_DOUBLE, EDIT_GIVEN_GAMMA, API_GAMMA_MIN, API_GAMMA_MAX},
+};
+#define N_FIELDS (sizeof fields / sizeof fields[0])
+
+void edit_request_init(edit_request *r) {
+    memset(r, 0, sizeof *r);
+}
+
+void edit_request_free(edit_request *r) {
+    free(r->prompt);
+    free(r->image);
+    memset(r, 0, sizeof *r);
+}
+
+void edit_request_drop_image(edit_request *r) {
+    free(r->image);
+    r->image = NULL;
+    r->image_len = 0;
+}
+
+static const field_spec *find_field(const char *name) {
+    for (size_t i = 0; i < N_FIELDS; i++)
+        if (strcmp(fields[i].name, name) == 0) return &fields[i];
+    return NULL;
+}
+
+/* Strict UTF-8 check (no overlongs, no surrogates). */
+static bool utf8_valid(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len;
+        unsigned min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0)
+            len = 2, min = 0x80, c &= 0x1f;
+        else if ((c & 0xf0) == 0xe0)
+            len = 3, min = 0x800, c &= 0x0f;
+        else if ((c & 0xf8) == 0xf0)
+            len = 4, min = 0x10000, c &= 0x07;
+        else
+            return false;
+        if (i + len > n) return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return false;
+            c = (c << 6) | (s[i + k] & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Copies a field name for an error message, replacing anything that is not
+ * printable ASCII so the message stays valid JSON text. */
+static void safe_name(const char *name, char *out, size_t outlen) {
+    size_t n = 0;
+    for (; *name && n + 1 < outlen; name++)
+        out[n++] = (*name >= 0x20 && *name < 0x7f && *name != '"') ? *name : '?';
+    out[n] = '\0';
+}
+
+static bool set_string(edit_request *r, const field_spec *f, const char *v, size_t len,
+                       api_error *e) {
+    if (!utf8_valid((const unsigned char *)v, len) || memchr(v, '\0', len))
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be UTF-8 text", f->name);
+    if (f->given_bit == EDIT_GIVEN_PROMPT) {
+        if (len == 0)
+            return api_error_set(e, API_ERR_INVALID_PARAMETER, "prompt must not be empty");
+        if (len > API_PROMPT_MAX_BYTES)
+            return api_error_set(e, API_ERR_INVALID_PARAMETER, "prompt is over %d bytes",
+                                 API_PROMPT_MAX_BYTES);
+        r->prompt = malloc(len + 1);
+        if (!r->prompt) return api_error_set(e, API_ERR_INTERNAL, "out of memory");
+        memcpy(r->prompt, v, len);
+        r->prompt[len] = '\0';
+    } else if (f->given_bit == EDIT_GIVEN_PROFILE) {
+        if (len == 0 || len >= sizeof r->profile)
+            return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                                 "profile must be a name of 1 to %zu bytes", sizeof r->profile - 1);
+        memcpy(r->profile, v, len);
+        r->profile[len] = '\0';
+    } else { /* scheduler */
+        char name[32];
+        if (len >= sizeof name ||
+            (memcpy(name, v, len), name[len] = '\0', !api_sampler_parse(name, &r->sampler)))
+            return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                                 "scheduler must be \"ddim\" or \"dpmpp_2m\"");
+    }
+    return true;
+}
+
+static bool set_number(edit_request *r, const field_spec *f, double v, api_error *e) {
+    if (!isfinite(v) || v < f->min || v > f->max) {
+        if (f->kind == F_INT)
+            return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                                 "%s must be an integer in [%.0f, %.0f]", f->name, f->min, f->max);
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a number in [%g, %g]",
+                             f->name, f->min, f->max);
+    }
+    if (f->kind == F_INT && v != floor(v))
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be an integer", f->name);
+    switch (f->given_bit) {
+    case EDIT_GIVEN_STEPS:
+        r->steps = (int)v;
+        break;
+    case EDIT_GIVEN_DEPTH:
+        r->depth = (int)v;
+        break;
+    case EDIT_GIVEN_SEED:
+        r->seed = (uint64_t)v;
+        break;
+    case EDIT_GIVEN_GUIDANCE:
+        r->guidance_scale = v;
+        break;
+    case EDIT_GIVEN_IMAGE_GUIDANCE:
+        r->image_guidance_scale = v;
+        break;
+    case EDIT_GIVEN_ETA:
+        r->eta = v;
+        break;
+    default:
+        r->gamma = v;
+    }
+    return true;
+}
+
+/* Marks f as given; a second occurrence is an error. */
+static bool mark_given(edit_request *r, const field_spec *f, api_error *e) {
+    if (r->given & f->given_bit)
+        return api_error_set(e, API_ERR_INVALID_REQUEST, "field %s given more than once", f->name);
+    r->given |= f->given_bit;
+    return true;
+}
+
+/* Appends `name` to the unknown-field list for the error message. */
+static void note_unknown(char *list, size_t cap, const char *name) {
+    char safe[64];
+    safe_name(name, safe, sizeof safe);
+    size_t n = strlen(list);
+    snprintf(list + n, cap - n, "%s%s", n ? ", " : "", safe);
+}
+
+static bool check_required(const edit_request *r, api_error *e) {
+    if (!(r->given & EDIT_GIVEN_IMAGE))
+        return api_error_set(e, API_ERR_MISSING_FIELD, "field image is required");
+    if (!(r->given & EDIT_GIVEN_PROMPT))
+        return api_error_set(e, API_ERR_MISSING_FIELD, "field prompt is required");
+    return true;
+}
+
+static bool unknown_fields_error(const char *unknown, api_error *e) {
+    return api_error_set(e, API_ERR_UNKNOWN_FIELD, "unknown field(s): %s", unknown);
+}
+
+/* ---- JSON body ---- */
+
+static bool json_image(edit_request *r, json_t *v, api_error *e) {
+    if (!json_is_string(v))
+        return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                             "image must be a base64 string or a data URL");
+    const char *b64 = base64_strip_data_url(json_string_value(v));
+    if (!b64) return api_error_set(e, API_ERR_INVALID_IMAGE, "image data URL is not base64");
+    if (!base64_decode(b64, strlen(b64), &r->image, &r->image_len))
+        return api_error_set(e, API_ERR_INVALID_IMAGE, "image is not valid base64");
+    if (r->image_len == 0) return api_error_set(e, API_ERR_INVALID_IMAGE, "image is empty");
+    return true;
+}
+
+static bool json_field(edit_request *r, const field_spec *f, json_t *v, api_error *e) {
+    switch (f->kind) {
+    case F_IMAGE:
+        return json_image(r, v, e);
+    case F_STRING:
+        if (!json_is_string(v))
+            return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a string", f->name);
+        return set_string(r, f, json_string_value(v), json_string_length(v), e);
+    default:
+        if (!json_is_number(v) || (f->kind == F_INT && json_is_real(v) &&
+                                   json_real_value(v) != floor(json_real_value(v))))
+            return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be %s", f->name,
+                                 f->kind == F_INT ? "an integer" : "a number");
+        if (json_is_integer(v) && f->kind == F_INT &&
+            (json_integer_value(v) < 0 || json_integer_value(v) > (json_int_t)f->max))
+            return set_number(r, f, -1.0, e); /* out of range; exact ints beyond 2^53 too */
+        return set_number(r, f, json_number_value(v), e);
+    }
+}
+
+bool edit_request_from_json(const char *body, size_t len, edit_request *r, api_error *e) {
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return api_error_set(e, API_ERR_INVALID_REQUEST, "invalid JSON at line %d: %s", jerr.line,
+                             jerr.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return api_error_set(e, API_ERR_INVALID_REQUEST, "JSON body must be an object");
+    }
+    char unknown[400] = "";
+    bool ok = true;
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        const field_spec *f = find_field(key);
+        if (!f) {
+            note_unknown(unknown, sizeof unknown, key);
+            continue;
+        }
+        if (json_is_null(v)) /* null means "use the default" */
+            continue;
+        if (!(ok = mark_given(r, f, e) && json_field(r, f, v, e))) break;
+    }
+    json_decref(root);
+    if (ok && unknown[0]) ok = unknown_fields_error(unknown, e);
+    return ok && check_required(r, e);
+}
+
+/* ---- multipart body ---- */
+
+static bool multipart_field(edit_request *r, const field_spec *f, const multipart_part *part,
+                            api_error *e) {
+    if (f->kind == F_IMAGE) {
+        if (part->len == 0) return api_error_set(e, API_ERR_INVALID_IMAGE, "image is empty");
+        r->image = malloc(part->len);
+        if (!r->image) return api_error_set(e, API_ERR_INTERNAL, "out of memory");
+        memcpy(r->image, part->data, part->len);
+        r->image_len = part->len;
+        return true;
+    }
+    if (f->kind == F_STRING) return set_string(r, f, (const char *)part->data, part->len, e);
+    char text[64];
+    if (part->len >= sizeof text)
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s is not a number", f->name);
+    memcpy(text, part->data, part->len);
+    text[part->len] = '\0';
+    double v;
+    long long iv;
+    if (f->kind == F_INT) {
+        if (!api_parse_int(text, 0, (long long)f->max, &iv)) {
+            if (!api_parse_double(text, &v))
+                return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be an integer",
+                                     f->name);
+            return set_number(r, f, v < 0 ? v : f->max + 1, e); /* range message */
+        }
+        v = (double)iv;
+    } else if (!api_parse_double(text, &v))
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a number", f->name);
+    return set_number(r, f, v, e);
+}
+
+bool edit_request_from_multipart(const multipart_form *form, edit_request *r, api_error *e) {
+    char unknown[400] = "";
+    for (size_t i = 0; i < form->count; i++) {
+        const multipart_part *part = &form->parts[i];
+        const field_spec *f = find_field(part->name);
+        if (!f) {
+            note_unknown(unknown, sizeof unknown, part->name);
+            continue;
+        }
+        if (!mark_given(r, f, e) || !multipart_field(r, f, part, e)) return false;
+    }
+    if (unknown[0]) return unknown_fields_error(unknown, e);
+    return check_required(r, e);
+}
+
+/* ---- identity for idempotency ---- */
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+uint64_t edit_request_hash(const edit_request *r) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv1a(h, &r->given, sizeof r->given);
+    if (r->prompt) h = fnv1a(h, r->prompt, strlen(r->prompt) + 1);
+    h = fnv1a(h, r->profile, strlen(r->profile) + 1);
+    if (r->image) h = fnv1a(h, r->image, r->image_len);
+    /* numeric fields one by one: struct padding must not enter the hash */
+    h = fnv1a(h, &r->steps, sizeof r->steps);
+    h = fnv1a(h, &r->guidance_scale, sizeof r->guidance_scale);
+    h = fnv1a(h, &r->image_guidance_scale, sizeof r->image_guidance_scale);
+    h = fnv1a(h, &r->seed, sizeof r->seed);
+    h = fnv1a(h, &r->sampler, sizeof r->sampler);
+    h = fnv1a(h, &r->eta, sizeof r->eta);
+    h = fnv1a(h, &r->depth, sizeof r->depth);
+    return fnv1a(h, &r->gamma, sizeof r->gamma);
+}
+
+/* ---- resolution over a profile ---- */
+
+bool edit_request_resolve(const edit_request *r, const api_profile_set *profiles,
+                          uint64_t random_seed, edit_resolved *out, api_error *e) {
+    memset(out, 0, sizeof *out);
+    const api_profile *p = (r->given & EDIT_GIVEN_PROFILE) ? api_profiles_find(profiles, r->profile)
+                                                           : api_profiles_default(profiles, "edit");
+    if (!p)
+        return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                             "unknown profile '%s' (GET /v1/profiles lists them)", r->profile);
+    if (strcmp(p->task, "edit") != 0)
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "profile '%s' is for task %s, not edit",
+                             p->name, p->task);
+    snprintf(out->profile, sizeof out->profile, "%s", p->name);
+    i2i_edit_params *q = &out->params;
+    i2i_edit_params_default(q);
+    q->prompt = r->prompt;
+    q->depth = (r->given & EDIT_GIVEN_DEPTH) ? r->depth : p->depth;
+    q->steps = (r->given & EDIT_GIVEN_STEPS) ? r->steps : p->steps;
+    q->gamma = (r->given & EDIT_GIVEN_GAMMA) ? r->gamma : p->gamma;
+    q->sampler = (r->given & EDIT_GIVEN_SCHEDULER) ? r->sampler : p->sampler;
+    q->eta = (r->given & EDIT_GIVEN_ETA) ? r->eta : p->eta;
+    q->guidance_scale = (r->given & EDIT_GIVEN_GUIDANCE) ? r->guidance_scale : p->guidance_scale;
+    q->image_guidance_scale =
+        (r->given & EDIT_GIVEN_IMAGE_GUIDANCE) ? r->image_guidance_scale : p->image_guidance_scale;
+    q->seed = (r->given & EDIT_GIVEN_SEED) ? r->seed : (random_seed & (uint64_t)API_SEED_MAX);
+    return true;
+}
+
+json_t *edit_resolved_json(const edit_resolved *res) {
+    const i2i_edit_params *q = &res->params;
+    return json_pack("{s:s?,s:i,s:f,s:f,s:I,s:s,s:f,s:i,s:f}", "prompt", q->prompt,
+                     "num_inference_steps", q->steps, "guidance_scale", q->guidance_scale,
+                     "image_guidance_scale", q->image_guidance_scale, "seed", (json_int_t)q->seed,
+                     "scheduler", api_sampler_name(q->sampler), "eta", q->eta, "depth", q->depth,
+                     "gamma", q->gamma);
+}

@@ -1,0 +1,47 @@
+/* Pure parsers for the HTTP header and query values the service reads.
+ * No HTTP-library calls: the server passes the raw header strings in. */
+#ifndef I2I_API_HTTP_PARSE_H
+#define I2I_API_HTTP_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum api_media_type {
+    API_MEDIA_NONE = 0, /* header absent */
+    API_MEDIA_JSON,
+    API_MEDIA_MULTIPART,
+    API_MEDIA_OTHER
+} api_media_type;
+
+/* Classifies a Content-Type; for multipart copies the boundary parameter
+ * (empty when missing). */
+api_media_type api_parse_content_type(const char *content_type, char *boundary,
+                                      size_t boundary_len);
+
+/* "Prefer: wait=N" (RFC 7240; other preferences may surround it). Returns N
+ * clamped to max_wait, or -1 when the header asks for no waiting. */
+int api_parse_prefer_wait(const char *prefer, int max_wait);
+
+/* True when Accept lists image/png (with q > 0). */
+bool api_accepts_png(const char *accept);
+
+/* Token of "Authorization: Bearer <token>", or NULL. */
+const char *api_bearer_token(const char *authorization);
+
+/* Constant-time (in the token's bytes) membership of token in a
+ * comma-separated key list. */
+bool api_key_allowed(const char *key_list, const char *token);
+
+/* Exact, case-sensitive match of origin against a comma-separated list;
+ * "*" in the list allows any origin. */
+bool api_origin_allowed(const char *origin_list, const char *origin);
+
+/* A canonical lowercase UUID (8-4-4-4-12 hex). */
+bool api_is_job_id(const char *s);
+
+/* Parses a decimal integer in [min, max] with nothing after it. */
+bool api_parse_int(const char *s, long long min, long long max, long long *out);
+/* Parses a finite double with nothing after it. */
+bool api_parse_double(const char *s, double *out);
+
+#endif

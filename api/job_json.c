@@ -1,0 +1,83 @@
+/* Job JSON rendering. */
+#include "job_json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const status_names[JOB_STATUS_COUNT_] = {"queued", "running", "succeeded",
+                                                            "failed", "canceled"};
+
+const char *job_status_name(job_status s) {
+    return ((int)s >= 0 && s < JOB_STATUS_COUNT_) ? status_names[s] : "unknown";
+}
+
+bool job_status_parse(const char *name, job_status *out) {
+    for (int i = 0; name && i < JOB_STATUS_COUNT_; i++) {
+        if (strcmp(status_names[i], name) == 0) {
+            *out = (job_status)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool job_status_is_final(job_status s) {
+    return s == JOB_SUCCEEDED || s == JOB_FAILED || s == JOB_CANCELED;
+}
+
+void api_format_time(double t, char *out, size_t outlen) {
+    time_t secs = (time_t)floor(t);
+    int ms = (int)((t - (double)secs) * 1000.0);
+    if (ms > 999) ms = 999;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, outlen, "%s.%03dZ", base, ms);
+}
+
+/* A timestamp field, or JSON null when the moment has not come yet. */
+static json_t *time_or_null(double t) {
+    if (t <= 0) return json_null();
+    char buf[40];
+    api_format_time(t, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *links_json(const job_view *v) {
+    char self[64], result[80];
+    snprintf(self, sizeof self, "/v1/jobs/%s", v->id);
+    snprintf(result, sizeof result, "/v1/jobs/%s/result", v->id);
+    return json_pack("{s:s,s:s}", "self", self, "result", result);
+}
+
+json_t *job_view_json(const job_view *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    json_object_set_new(o, "id", json_string(v->id));
+    json_object_set_new(o, "task", json_string(v->task));
+    json_object_set_new(o, "status", json_string(job_status_name(v->status)));
+    json_object_set_new(o, "progress", json_pack("{s:i,s:i}", "step", v->step, "steps", v->steps));
+    json_object_set_new(o, "queue_position",
+                        v->queue_position >= 0 ? json_integer(v->queue_position) : json_null());
+    json_object_set_new(o, "created_at", time_or_null(v->created_at));
+    json_object_set_new(o, "started_at", time_or_null(v->started_at));
+    json_object_set_new(o, "finished_at", time_or_null(v->finished_at));
+    if (v->params) {
+        json_object_set_new(o, "profile", json_string(v->params->profile));
+        json_object_set_new(o, "parameters", edit_resolved_json(v->params));
+    }
+    json_object_set_new(o, "error",
+                        v->error_code ? json_pack("{s:s,s:s}", "code", v->error_code, "message",
+                                                  v->error_message ? v->error_message : "")
+                                      : json_null());
+    json_object_set_new(o, "result",
+                        v->status == JOB_SUCCEEDED
+                            ? json_pack("{s:s,s:i,s:i}", "content_type", "image/png", "width",
+                                        v->result_width, "height", v->result_height)
+                            : json_null());
+    json_object_set_new(o, "links", links_json(v));
+    return o;
+}

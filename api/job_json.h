@@ -1,0 +1,43 @@
+/* The job resource as JSON (GET /v1/jobs/{id} and friends). The server
+ * fills a job_view snapshot under its lock and renders it here. */
+#ifndef I2I_API_JOB_JSON_H
+#define I2I_API_JOB_JSON_H
+
+#include "edit_request.h"
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef enum job_status {
+    JOB_QUEUED = 0,
+    JOB_RUNNING,
+    JOB_SUCCEEDED,
+    JOB_FAILED,
+    JOB_CANCELED,
+    JOB_STATUS_COUNT_
+} job_status;
+
+typedef struct job_view {
+    const char *id;
+    const char *task;
+    job_status status;
+    int step, steps;    /* progress */
+    int queue_position; /* 0-based while queued, -1 otherwise */
+    double created_at;  /* unix seconds; 0 = not yet */
+    double started_at;
+    double finished_at;
+    const edit_resolved *params;
+    const char *error_code; /* NULL unless failed/canceled */
+    const char *error_message;
+    int result_width, result_height; /* 0 unless succeeded */
+} job_view;
+
+const char *job_status_name(job_status s);
+bool job_status_parse(const char *name, job_status *out);
+bool job_status_is_final(job_status s);
+
+/* RFC 3339 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z. */
+void api_format_time(double unix_seconds, char *out, size_t outlen);
+
+json_t *job_view_json(const job_view *v);
+
+#endif

@@ -1,0 +1,212 @@
+/* i2i mkmodel edit --size tiny --out DIR [--seed S]: writes a runnable
+ * bundle with the real SD / InstructPix2Pix tensor layout (original LDM key
+ * names) and seeded random weights, for tests and demos. */
+#include "clip_text.h"
+#include "clip_tokenizer.h"
+#include "commands.h"
+#include "file_util.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "unet.h"
+#include "unet_config.h"
+#include "vae.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The tiny edit model: every code path of the SD-1.x networks (4 levels, 13
+ * depths, attention at three levels, 64-wide blocks so GroupNorm(32) does not
+ * cancel the time embedding), a real-size CLIP vocabulary so the shipped
+ * tokenizer works, and nothing bigger. */
+static const char TINY_UNET[] =
+    "{\"in_channels\": 8, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
+    "2, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
+    "\"num_head_channels\": -1, \"context_dim\": 32, \"transformer_depth\": 1, "
+    "\"use_linear_in_transformer\": false}";
+static const char TINY_VAE[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_res_blocks\": 1, "
+                               "\"z_channels\": 4, \"embed_dim\": 4, \"in_channels\": 3, "
+                               "\"out_ch\": 3}";
+static const char TINY_CLIP[] = "{\"vocab_size\": 49408, \"width\": 32, \"layers\": 2, "
+                                "\"heads\": 2, \"max_positions\": 77}";
+
+typedef struct param_set {
+    st_tensor_out *t;
+    int64_t (*shapes)[8];
+    float **data;
+    int n, cap;
+    i2i_rng rng;
+    bool oom;
+} param_set;
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* Same scheme as the golden fixtures: weights N(0,1)/sqrt(fan_in), norm
+ * scales 1 + N(0, 0.15^2), biases N(0, 0.1^2), embeddings N(0, 0.02^2); no
+ * value is exactly 0 or 1, so a swapped tensor always shows. */
+static void fill_random(param_set *ps, const char *name, const int64_t *shape, int ndim, float *v,
+                        int64_t numel) {
+    i2i_rng_normal(&ps->rng, v, (size_t)numel);
+    double fan_in = 1;
+    for (int d = 1; d < ndim; d++)
+        fan_in *= (double)shape[d];
+    double scale = 0.1, shift = 0;
+    if (strstr(name, "embedding"))
+        scale = 0.02;
+    else if (ends_with(name, ".weight") && ndim >= 2)
+        scale = 1.0 / sqrt(fan_in);
+    else if (ends_with(name, ".weight"))
+        scale = 0.15, shift = 1;
+    for (int64_t i = 0; i < numel; i++)
+        v[i] = (float)(shift + scale * v[i]);
+}
+
+static void add_param(void *user, const char *name, const int64_t *shape, int ndim) {
+    param_set *ps = user;
+    if (ps->oom) return;
+    if (ps->n == ps->cap) {
+        int cap = ps->cap ? ps->cap * 2 : 256;
+        st_tensor_out *t = realloc(ps->t, sizeof *t * (size_t)cap);
+        if (t) ps->t = t;
+        int64_t(*sh)[8] = realloc(ps->shapes, sizeof *sh * (size_t)cap);
+        if (sh) ps->shapes = sh;
+        float **d = realloc(ps->data, sizeof *d * (size_t)cap);
+        if (d) ps->data = d;
+        if (!t || !sh || !d) return (void)(ps->oom = true);
+        ps->cap = cap;
+    }
+    int64_t numel = 1;
+    for (int d = 0; d < ndim; d++)
+        numel *= shape[d];
+    float *v = malloc(sizeof(float) * (size_t)numel);
+    char *nm = strdup(name);
+    if (!v || !nm) {
+        free(v);
+        free(nm);
+        return (void)(ps->oom = true);
+    }
+    fill_random(ps, name, shape, ndim, v, numel);
+    memcpy(ps->shapes[ps->n], shape, sizeof(int64_t) * (size_t)ndim);
+    ps->data[ps->n] = v;
+    ps->t[ps->n] = (st_tensor_out){.name = nm, .shape = ps->shapes[ps->n], .ndim = ndim, .data = v};
+    ps->n++;
+}
+
+static void param_set_free(param_set *ps) {
+    for (int i = 0; i < ps->n; i++) {
+        free((char *)ps->t[i].name);
+        free(ps->data[i]);
+    }
+    free(ps->t);
+    free(ps->shapes);
+    free(ps->data);
+}
+
+/* After add_param the shape pointers must follow reallocs of `shapes`. */
+static void param_set_fix_shapes(param_set *ps) {
+    for (int i = 0; i < ps->n; i++)
+        ps->t[i].shape = ps->shapes[i];
+}
+
+static bool collect_params(param_set *ps, char *err, size_t n) {
+    unet_config uc;
+    vae_config vc;
+    clip_text_config cc;
+    if (!unet_config_from_json(TINY_UNET, &uc, err, n) ||
+        !vae_config_from_json(TINY_VAE, &vc, err, n) ||
+        !clip_text_config_from_json(TINY_CLIP, &cc, err, n))
+        return false;
+    if (!unet_params_foreach(&uc, "model.diffusion_model.", add_param, ps, err, n)) return false;
+    vae_params_foreach(&vc, "first_stage_model.", add_param, ps);
+    clip_text_params_foreach(&cc, "cond_stage_model.transformer.text_model.", add_param, ps);
+    if (ps->oom) return snprintf(err, n, "out of memory"), false;
+    param_set_fix_shapes(ps);
+    return true;
+}
+
+static bool write_manifest(const char *dir, char *err, size_t n) {
+    char path[4096], *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m) return snprintf(err, n, "out of memory"), false;
+    fprintf(m,
+            "{\n  \"format\": \"i2i-bundle/1\",\n  \"task\": \"edit\",\n"
+            "  \"description\": \"tiny InstructPix2Pix-layout model with random weights "
+            "(i2i mkmodel)\",\n"
+            "  \"weights\": [\"model.safetensors\"],\n"
+            "  \"unet\": {\"prefix\": \"model.diffusion_model.\", \"config\": %s},\n"
+            "  \"vae\": {\"prefix\": \"first_stage_model.\", \"scale_factor\": 0.18215, "
+            "\"config\": %s},\n"
+            "  \"text_encoder\": {\"prefix\": \"cond_stage_model.transformer.text_model.\", "
+            "\"config\": %s},\n"
+            "  \"tokenizer\": {\"vocab\": \"bpe_simple_vocab_16e6.txt.gz\"}\n}\n",
+            TINY_UNET, TINY_VAE, TINY_CLIP);
+    fclose(m);
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    bool ok = file_write_atomic(path, text, len, err, n);
+    free(text);
+    return ok;
+}
+
+static bool copy_vocab(const char *dir, char *err, size_t n) {
+    size_t len;
+    uint8_t *data = file_read_all(clip_tokenizer_default_vocab(), 64 << 20, &len, err, n);
+    if (!data) return false;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bpe_simple_vocab_16e6.txt.gz", dir);
+    bool ok = file_write_atomic(path, data, len, err, n);
+    free(data);
+    return ok;
+}
+
+static int make_tiny_edit(const char *dir, uint64_t seed) {
+    char err[512], path[4096], seed_text[32];
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return fprintf(stderr, "i2i mkmodel: %s: %s\n", dir, strerror(errno)), 1;
+    param_set ps = {0};
+    i2i_rng_seed(&ps.rng, seed);
+    bool ok = collect_params(&ps, err, sizeof err);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    snprintf(seed_text, sizeof seed_text, "%llu", (unsigned long long)seed);
+    const char *meta[] = {"format", "pt", "init_seed", seed_text, "generator", "i2i mkmodel", NULL};
+    ok = ok && st_write(path, ps.t, ps.n, meta, err, sizeof err) &&
+         write_manifest(dir, err, sizeof err) && copy_vocab(dir, err, sizeof err);
+    param_set_free(&ps);
+    if (!ok) return fprintf(stderr, "i2i mkmodel: %s\n", err), 1;
+    printf("wrote %s (manifest.json, model.safetensors, vocabulary)\n", dir);
+    return 0;
+}
+
+static int mkmodel_usage(FILE *f) {
+    fprintf(f, "usage: i2i mkmodel edit --size tiny --out DIR [--seed S]\n");
+    return f == stdout ? 0 : 2;
+}
+
+int cmd_mkmodel(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help")) return mkmodel_usage(argc < 2 ? stderr : stdout);
+    const char *out = NULL, *size = "tiny";
+    uint64_t seed = 0;
+    for (int i = 2; i < argc; i += 2) {
+        if (i + 1 >= argc) return fprintf(stderr, "i2i mkmodel: %s needs a value\n", argv[i]), 2;
+        if (!strcmp(argv[i], "--out"))
+            out = argv[i + 1];
+        else if (!strcmp(argv[i], "--size"))
+            size = argv[i + 1];
+        else if (!strcmp(argv[i], "--seed"))
+            seed = strtoull(argv[i + 1], NULL, 10);
+        else
+            return fprintf(stderr, "i2i mkmodel: unknown option %s\n", argv[i]), 2;
+    }
+    if (strcmp(argv[1], "edit") != 0)
+        return fprintf(stderr, "i2i mkmodel: unknown task '%s' (available: edit)\n", argv[1]), 2;
+    if (strcmp(size, "tiny") != 0)
+        return fprintf(stderr, "i2i mkmodel: unknown size '%s' (available: tiny)\n", size), 2;
+    if (!out) return mkmodel_usage(stderr);
+    return make_tiny_edit(out, seed);
+}

@@ -1,0 +1,201 @@
+/* Loads a model bundle directory: manifest, weights, networks, tokenizer. */
+#include "bundle.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void join_path(char *out, size_t n, const char *dir, const char *file) {
+    if (file[0] == '/')
+        snprintf(out, n, "%s", file);
+    else
+        snprintf(out, n, "%s/%s", dir, file);
+}
+
+/* Section "key" of the manifest as an object (absent -> empty). */
+static json_t *section(json_t *root, const char *key) {
+    json_t *s = json_object_get(root, key);
+    return json_is_object(s) ? s : NULL;
+}
+
+static const char *section_prefix(json_t *s, const char *fallback) {
+    json_t *p = s ? json_object_get(s, "prefix") : NULL;
+    return json_is_string(p) ? json_string_value(p) : fallback;
+}
+
+/* The "config" object of a section serialised for the network's own
+ * parser, or NULL when the section has none. Caller frees. */
+static char *section_config(json_t *s) {
+    json_t *c = s ? json_object_get(s, "config") : NULL;
+    return json_is_object(c) ? json_dumps(c, JSON_COMPACT) : NULL;
+}
+
+static bool load_weights(i2i_bundle *b, const char *dir, json_t *root, char *err, size_t n) {
+    json_t *files = json_object_get(root, "weights");
+    if (json_is_string(files)) {
+        json_t *one = json_array();
+        json_array_append(one, files);
+        files = one;
+    } else if (json_is_array(files) && json_array_size(files) > 0) {
+        json_incref(files);
+    } else {
+        snprintf(err, n, "manifest: \"weights\" must name one or more safetensors files");
+        return false;
+    }
+    bool ok = true;
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f) {
+        char path[PATH_MAX];
+        if (!json_is_string(f)) {
+            snprintf(err, n, "manifest: \"weights\" entries must be strings");
+            ok = false;
+            break;
+        }
+        join_path(path, sizeof path, dir, json_string_value(f));
+        ok = i == 0 ? (b->w = weights_open(path, err, n)) != NULL
+                    : weights_add_file(b->w, path, err, n);
+        if (!ok) break;
+    }
+    json_decref(files);
+    return ok;
+}
+
+static bool load_unet(i2i_bundle *b, json_t *root, char *err, size_t n) {
+    json_t *s = section(root, "unet");
+    json_t *preset = s ? json_object_get(s, "preset") : NULL;
+    char *cfg = section_config(s);
+    bool ok;
+    if (cfg) {
+        ok = unet_config_from_json(cfg, &b->unet_cfg, err, n);
+    } else {
+        const char *name = json_is_string(preset) ? json_string_value(preset) : "ip2p";
+        ok = unet_config_preset(name, &b->unet_cfg);
+        if (!ok) snprintf(err, n, "manifest: unknown unet preset '%s'", name);
+    }
+    free(cfg);
+    if (!ok) return false;
+    b->unet = unet_create(b->w, section_prefix(s, "model.diffusion_model."), &b->unet_cfg, err, n);
+    return b->unet != NULL;
+}
+
+static bool load_vae(i2i_bundle *b, json_t *root, char *err, size_t n) {
+    json_t *s = section(root, "vae");
+    char *cfg = section_config(s);
+    bool ok = true;
+    if (cfg)
+        ok = vae_config_from_json(cfg, &b->vae_cfg, err, n);
+    else
+        vae_config_sd(&b->vae_cfg);
+    free(cfg);
+    if (!ok) return false;
+    json_t *scale = s ? json_object_get(s, "scale_factor") : NULL;
+    b->latent_scale = json_is_number(scale) ? json_number_value(scale) : 0.18215;
+    if (!(b->latent_scale > 0)) {
+        snprintf(err, n, "manifest: vae.scale_factor must be > 0");
+        return false;
+    }
+    b->vae = vae_create(b->w, section_prefix(s, "first_stage_model."), &b->vae_cfg, err, n);
+    return b->vae != NULL;
+}
+
+static bool load_text_encoder(i2i_bundle *b, json_t *root, char *err, size_t n) {
+    json_t *s = section(root, "text_encoder");
+    char *cfg = section_config(s);
+    bool ok = true;
+    if (cfg)
+        ok = clip_text_config_from_json(cfg, &b->clip_cfg, err, n);
+    else
+        clip_text_config_sd1(&b->clip_cfg);
+    free(cfg);
+    if (!ok) return false;
+    if (b->clip_cfg.width != b->unet_cfg.context_dim) {
+        snprintf(err, n, "manifest: text encoder width %d differs from unet context_dim %d",
+                 b->clip_cfg.width, b->unet_cfg.context_dim);
+        return false;
+    }
+    b->clip = clip_text_create(b->w, section_prefix(s, "cond_stage_model.transformer.text_model."),
+                               &b->clip_cfg, err, n);
+    return b->clip != NULL;
+}
+
+static bool load_tokenizer(i2i_bundle *b, const char *dir, json_t *root, char *err, size_t n) {
+    json_t *s = section(root, "tokenizer");
+    json_t *vocab = s ? json_object_get(s, "vocab") : NULL;
+    json_t *vjson = s ? json_object_get(s, "vocab_json") : NULL;
+    json_t *merges = s ? json_object_get(s, "merges") : NULL;
+    char p1[PATH_MAX], p2[PATH_MAX];
+    if (json_is_string(vjson) && json_is_string(merges)) {
+        join_path(p1, sizeof p1, dir, json_string_value(vjson));
+        join_path(p2, sizeof p2, dir, json_string_value(merges));
+        b->tokenizer = clip_tokenizer_load_hf(p1, p2, err, n);
+    } else {
+        if (json_is_string(vocab))
+            join_path(p1, sizeof p1, dir, json_string_value(vocab));
+        else
+            snprintf(p1, sizeof p1, "%s", clip_tokenizer_default_vocab());
+        b->tokenizer = clip_tokenizer_load_bpe_gz(p1, err, n);
+    }
+    return b->tokenizer != NULL;
+}
+
+static bool read_header(i2i_bundle *b, json_t *root, char *err, size_t n) {
+    json_t *task = json_object_get(root, "task");
+    if (!json_is_string(task)) {
+        snprintf(err, n, "manifest: \"task\" is required (e.g. \"edit\")");
+        return false;
+    }
+    if (strcmp(json_string_value(task), "edit") != 0) {
+        snprintf(err, n, "manifest: task '%s' is not supported by this build (supported: edit)",
+                 json_string_value(task));
+        return false;
+    }
+    snprintf(b->task, sizeof b->task, "%s", json_string_value(task));
+    json_t *mp = json_object_get(root, "max_pixels");
+    b->max_pixels = json_is_integer(mp) ? (long)json_integer_value(mp) : BUNDLE_DEFAULT_MAX_PIXELS;
+    if (b->max_pixels < 64 * 64) {
+        snprintf(err, n, "manifest: max_pixels must be at least 4096");
+        return false;
+    }
+    return true;
+}
+
+i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen) {
+    char path[PATH_MAX];
+    join_path(path, sizeof path, dir, "manifest.json");
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root || !json_is_object(root)) {
+        snprintf(err, errlen, "%s: %s (line %d)", path, root ? "not a JSON object" : jerr.text,
+                 jerr.line);
+        json_decref(root);
+        return NULL;
+    }
+    i2i_bundle *b = calloc(1, sizeof *b);
+    bool ok = b && read_header(b, root, err, errlen) && load_weights(b, dir, root, err, errlen) &&
+              load_unet(b, root, err, errlen) && load_vae(b, root, err, errlen) &&
+              load_text_encoder(b, root, err, errlen) && load_tokenizer(b, dir, root, err, errlen);
+    json_decref(root);
+    if (!ok) {
+        if (!b) snprintf(err, errlen, "out of memory");
+        i2i_bundle_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void i2i_bundle_free(i2i_bundle *b) {
+    if (!b) return;
+    unet_free(b->unet);
+    vae_free(b->vae);
+    clip_text_free(b->clip);
+    clip_tokenizer_free(b->tokenizer);
+    weights_close(b->w);
+    free(b);
+}
+
+const char *i2i_bundle_task(const i2i_bundle *b) {
+    return b ? b->task : "";
+}

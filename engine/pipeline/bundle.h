@@ -1,0 +1,43 @@
+/* A model bundle: a directory with manifest.json naming the task, the weight
+ * files (original LDM key names) and each network's prefix and config. This
+ * header is the engine-internal view; i2i_engine.h has the public one.
+ *
+ * manifest.json:
+ *   { "format": "i2i-bundle/1", "task": "edit",
+ *     "weights": ["model.safetensors"],            // one or more files
+ *     "unet":  {"prefix": "model.diffusion_model.", "preset": "ip2p" | "config": {LDM keys}},
+ *     "vae":   {"prefix": "first_stage_model.", "config": {...}, "scale_factor": 0.18215},
+ *     "text_encoder": {"prefix": "cond_stage_model.transformer.text_model.", "config": {...}},
+ *     "tokenizer": {"vocab": "bpe_simple_vocab_16e6.txt.gz"}
+ *                | {"vocab_json": "vocab.json", "merges": "merges.txt"},
+ *     "max_pixels": 4194304 }
+ * Missing configs fall back to the SD-1.x ones; paths are relative to the
+ * bundle directory. */
+#ifndef I2I_BUNDLE_H
+#define I2I_BUNDLE_H
+
+#include "clip_text.h"
+#include "clip_tokenizer.h"
+#include "i2i_engine.h"
+#include "unet.h"
+#include "unet_config.h"
+#include "vae.h"
+#include "weights.h"
+
+#define BUNDLE_DEFAULT_MAX_PIXELS (2048L * 2048L)
+
+struct i2i_bundle {
+    char task[32];
+    weights *w;
+    unet_config unet_cfg;
+    unet *unet;
+    vae_config vae_cfg;
+    vae *vae;
+    double latent_scale; /* SD: 0.18215 */
+    clip_text_config clip_cfg;
+    clip_text *clip;
+    clip_tokenizer *tokenizer;
+    long max_pixels;
+};
+
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds, runs every test, then
+# builds again with ASan+UBSan and runs the same suite under the sanitizers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+JOBS=$(nproc)
+
+build_and_test() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j"$JOBS"
+  (cd "$dir" && ctest --output-on-failure -j"$JOBS")
+}
+
+echo "== format check"
+./scripts/check-format.sh
+echo "== build and test (RelWithDebInfo)"
+build_and_test build
+if [ "${I2I_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== build and test under ASan+UBSan"
+  build_and_test build-asan -DI2I_SANITIZE=ON
+fi

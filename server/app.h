@@ -1,0 +1,35 @@
+/* Everything a route handler needs, in one place. */
+#ifndef I2I_SERVER_APP_H
+#define I2I_SERVER_APP_H
+
+#include "config.h"
+#include "http_types.h"
+#include "job_service.h"
+#include "metrics.h"
+#include "profiles.h"
+#include <stdatomic.h>
+
+typedef enum app_state { APP_LOADING = 0, APP_READY, APP_DRAINING, APP_FAILED } app_state;
+
+typedef struct app {
+    const server_config *cfg;
+    job_service *jobs;
+    metrics *metrics;
+    const api_profile_set *profiles;
+    atomic_int state;
+} app;
+
+/* Route handlers (routes_*.c). id is the {id} path segment or NULL. */
+typedef void (*route_handler)(app *a, http_request *req, const char *id, http_response *resp);
+
+void route_edit(app *a, http_request *req, const char *id, http_response *resp);
+void route_job_get(app *a, http_request *req, const char *id, http_response *resp);
+void route_job_result(app *a, http_request *req, const char *id, http_response *resp);
+void route_job_cancel(app *a, http_request *req, const char *id, http_response *resp);
+void route_jobs_list(app *a, http_request *req, const char *id, http_response *resp);
+void route_profiles(app *a, http_request *req, const char *id, http_response *resp);
+void route_healthz(app *a, http_request *req, const char *id, http_response *resp);
+void route_readyz(app *a, http_request *req, const char *id, http_response *resp);
+void route_metrics(app *a, http_request *req, const char *id, http_response *resp);
+
+#endif

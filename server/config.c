@@ -1,0 +1,172 @@
+/* Table-driven option parsing: one row per setting gives its flag, its
+ * environment variable, its type, range and help text, so --help, the env
+ * names and the flags cannot drift apart. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum opt_kind { OPT_INT, OPT_I64, OPT_STR, OPT_LISTEN } opt_kind;
+
+typedef struct opt_spec {
+    const char *flag; /* without the leading "--" */
+    const char *env;
+    opt_kind kind;
+    size_t offset;
+    size_t size; /* for strings */
+    long long min, max;
+    const char *help;
+} opt_spec;
+
+#define STR(field) OPT_STR, offsetof(server_config, field), sizeof(((server_config *)0)->field)
+#define NUM(kind, field) kind, offsetof(server_config, field), 0
+
+static const opt_spec options[] = {
+    {"listen", "I2I_LISTEN", OPT_LISTEN, 0, 0, 0, 0, "HOST:PORT to listen on (127.0.0.1:8080)"},
+    {"bundle", "I2I_BUNDLE", STR(bundle_dir), 0, 0, "model bundle directory (required)"},
+    {"workers", "I2I_WORKERS", NUM(OPT_INT, workers), 1, 256, "worker threads (1)"},
+    {"threads-per-worker", "I2I_THREADS_PER_WORKER", NUM(OPT_INT, threads_per_worker), 0, 1024,
+     "intra-op threads per worker, 0 = cores/workers (0)"},
+    {"queue-max", "I2I_QUEUE_MAX", NUM(OPT_INT, queue_max), 1, 1000000,
+     "queued jobs before 429 (64)"},
+    {"max-body-bytes", "I2I_MAX_BODY_BYTES", NUM(OPT_I64, max_body_bytes), 1024, (long long)1 << 40,
+     "largest request body (20971520)"},
+    {"max-pixels", "I2I_MAX_PIXELS", NUM(OPT_I64, max_pixels), 1, (long long)1 << 40,
+     "largest input width*height (4194304)"},
+    {"job-ttl", "I2I_JOB_TTL", NUM(OPT_INT, job_ttl_s), 0, INT_MAX,
+     "seconds a finished job is kept (3600)"},
+    {"wait-max", "I2I_WAIT_MAX", NUM(OPT_INT, wait_max_s), 0, 3600,
+     "largest Prefer: wait=N honoured, seconds (60)"},
+    {"api-keys", "I2I_API_KEYS", STR(api_keys), 0, 0,
+     "comma-separated bearer tokens; empty = no auth"},
+    {"cors-origins", "I2I_CORS_ORIGINS", STR(cors_origins), 0, 0,
+     "comma-separated allowed browser origins; empty = no CORS"},
+    {"drain-timeout", "I2I_DRAIN_TIMEOUT", NUM(OPT_INT, drain_timeout_s), 0, 86400,
+     "seconds running jobs may take to finish after SIGTERM (30)"},
+    {"access-log", "I2I_ACCESS_LOG", STR(access_log), 0, 0,
+     "JSON-lines access log file, '-' = stdout, '' = off (-)"},
+    {"max-connections", "I2I_MAX_CONNECTIONS", NUM(OPT_INT, max_connections), 1, 100000,
+     "simultaneous HTTP connections (256)"},
+};
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+void config_defaults(server_config *c) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->host, sizeof c->host, "127.0.0.1");
+    c->port = 8080;
+    c->workers = 1;
+    c->queue_max = 64;
+    c->max_body_bytes = 20 * 1024 * 1024;
+    c->max_pixels = 2048 * 2048;
+    c->job_ttl_s = 3600;
+    c->wait_max_s = 60;
+    c->drain_timeout_s = 30;
+    snprintf(c->access_log, sizeof c->access_log, "-");
+    c->max_connections = 256;
+}
+
+static void print_help(FILE *out) {
+    fprintf(out, "usage: i2i-serve [--OPTION VALUE | --OPTION=VALUE]...\n"
+                 "HTTP job service for compressed image-to-image diffusion models.\n\n"
+                 "Each option may also be set by its environment variable (flags win).\n\n");
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        fprintf(out, "  --%-20s %-24s %s\n", options[i].flag, options[i].env, options[i].help);
+    fprintf(out, "  --%-20s %-24s %s\n", "help", "", "print this help and exit");
+}
+
+static config_result set_listen(server_config *c, const char *v, char *err, size_t errlen) {
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof c->host) {
+        snprintf(err, errlen, "listen address '%s' is not HOST:PORT", v);
+        return CONFIG_ERROR;
+    }
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || port < 0 || port > 65535) {
+        snprintf(err, errlen, "listen port in '%s' is not 0..65535", v);
+        return CONFIG_ERROR;
+    }
+    memcpy(c->host, v, (size_t)(colon - v));
+    c->host[colon - v] = '\0';
+    c->port = (int)port;
+    return CONFIG_OK;
+}
+
+static config_result set_option(server_config *c, const opt_spec *o, const char *v,
+                                const char *origin, char *err, size_t errlen) {
+    char *base = (char *)c + o->offset;
+    if (o->kind == OPT_LISTEN) return set_listen(c, v, err, errlen);
+    if (o->kind == OPT_STR) {
+        if (strlen(v) >= o->size) {
+            snprintf(err, errlen, "%s: value longer than %zu bytes", origin, o->size - 1);
+            return CONFIG_ERROR;
+        }
+        memcpy(base, v, strlen(v) + 1);
+        return CONFIG_OK;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end || end == v || n < o->min || n > o->max) {
+        snprintf(err, errlen, "%s: '%s' is not an integer in [%lld, %lld]", origin, v, o->min,
+                 o->max);
+        return CONFIG_ERROR;
+    }
+    if (o->kind == OPT_INT)
+        *(int *)base = (int)n;
+    else
+        *(int64_t *)base = n;
+    return CONFIG_OK;
+}
+
+static const opt_spec *find_flag(const char *name, size_t len) {
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strlen(options[i].flag) == len && strncmp(options[i].flag, name, len) == 0)
+            return &options[i];
+    return NULL;
+}
+
+config_result config_load(server_config *c, int argc, char **argv, FILE *out, char *err,
+                          size_t errlen) {
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const char *v = getenv(options[i].env);
+        if (v && set_option(c, &options[i], v, options[i].env, err, errlen) != CONFIG_OK)
+            return CONFIG_ERROR;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_help(out);
+            return CONFIG_EXIT_HELP;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%s' (see --help)", a);
+            return CONFIG_ERROR;
+        }
+        const char *eq = strchr(a + 2, '=');
+        size_t nlen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        const opt_spec *o = find_flag(a + 2, nlen);
+        if (!o) {
+            snprintf(err, errlen, "unknown option '%s' (see --help)", a);
+            return CONFIG_ERROR;
+        }
+        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!v) {
+            snprintf(err, errlen, "option --%s needs a value", o->flag);
+            return CONFIG_ERROR;
+        }
+        char origin[64];
+        snprintf(origin, sizeof origin, "--%s", o->flag);
+        if (set_option(c, o, v, origin, err, errlen) != CONFIG_OK) return CONFIG_ERROR;
+    }
+    if (!c->bundle_dir[0]) {
+        snprintf(err, errlen, "no model bundle: pass --bundle DIR or set I2I_BUNDLE");
+        return CONFIG_ERROR;
+    }
+    return CONFIG_OK;
+}

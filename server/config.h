@@ -1,0 +1,35 @@
+/* Server configuration: defaults, then I2I_* environment variables, then
+ * command-line flags (each flag overrides its variable). */
+#ifndef I2I_SERVER_CONFIG_H
+#define I2I_SERVER_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct server_config {
+    char host[256];
+    int port;
+    char bundle_dir[1024];
+    int workers;
+    int threads_per_worker; /* 0 = cores / workers */
+    int queue_max;
+    int64_t max_body_bytes;
+    int64_t max_pixels;
+    int job_ttl_s;
+    int wait_max_s;
+    char api_keys[4096];     /* comma-separated; empty = no auth */
+    char cors_origins[4096]; /* comma-separated; empty = no CORS */
+    int drain_timeout_s;
+    char access_log[1024]; /* "-" = stdout, "" = off */
+    int max_connections;
+} server_config;
+
+typedef enum config_result { CONFIG_OK = 0, CONFIG_EXIT_HELP = 1, CONFIG_ERROR = 2 } config_result;
+
+void config_defaults(server_config *c);
+/* Applies the environment and argv; CONFIG_EXIT_HELP after printing --help
+ * to `out`; CONFIG_ERROR with a message in err. */
+config_result config_load(server_config *c, int argc, char **argv, FILE *out, char *err,
+                          size_t errlen);
+
+#endif

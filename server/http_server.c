@@ -1,0 +1,347 @@
+/* MHD glue. Everything protocol-specific lives here; routes get plain
+ * http_request / http_response values. */
+#include "http_server.h"
+#include "access_log.h"
+#include "http_parse.h"
+#include "router.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    app *app;
+    int port;
+};
+
+typedef struct conn_ctx {
+    http_request req;
+    route_match match;
+    char method[16];
+    char path[512];
+    uint8_t *body;
+    size_t len, cap;
+    size_t received; /* body bytes seen, kept or not */
+    bool too_large;
+    bool responded;
+    int status;
+    size_t bytes_out;
+    const char *error_code;
+    struct timespec start;
+} conn_ctx;
+
+const char *http_request_header(const http_request *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_request_query(const http_request *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static double elapsed_ms(const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void add_cors_headers(app *a, struct MHD_Connection *c, struct MHD_Response *mr) {
+    if (!a->cfg->cors_origins[0]) return;
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    MHD_add_response_header(mr, "Vary", "Origin");
+    if (!api_origin_allowed(a->cfg->cors_origins, origin)) return;
+    MHD_add_response_header(mr, "Access-Control-Allow-Origin", origin);
+    MHD_add_response_header(mr, "Access-Control-Expose-Headers",
+                            "Location, Retry-After, Preference-Applied, X-Request-Id, "
+                            "Idempotent-Replayed");
+}
+
+static enum MHD_Result send_response(http_server *s, struct MHD_Connection *c, conn_ctx *ctx,
+                                     http_response *r) {
+    struct MHD_Response *mr =
+        r->body_len ? MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE)
+                    : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!mr) {
+        http_response_free(r);
+        return MHD_NO;
+    }
+    if (r->body_len) r->body = NULL; /* MHD frees it now */
+    if (r->content_type) MHD_add_response_header(mr, "Content-Type", r->content_type);
+    MHD_add_response_header(mr, "X-Request-Id", ctx->req.request_id);
+    MHD_add_response_header(mr, "Cache-Control", "no-store");
+    for (int i = 0; i < r->n_headers; i++)
+        MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value);
+    add_cors_headers(s->app, c, mr);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, mr);
+    MHD_destroy_response(mr);
+    ctx->responded = true;
+    ctx->status = r->status;
+    ctx->bytes_out = r->body_len;
+    ctx->error_code = r->error_code;
+    http_response_free(r);
+    return ret;
+}
+
+static enum MHD_Result send_error(http_server *s, struct MHD_Connection *c, conn_ctx *ctx,
+                                  api_error_code code, const char *msg) {
+    http_response r = {0};
+    http_response_error(&r, code, "%s", msg);
+    if (code == API_ERR_METHOD_NOT_ALLOWED && ctx->match.allow)
+        http_response_header(&r, "Allow", ctx->match.allow);
+    if (code == API_ERR_UNAUTHORIZED) http_response_header(&r, "WWW-Authenticate", "Bearer");
+    return send_response(s, c, ctx, &r);
+}
+
+/* OPTIONS: a CORS preflight when Origin and Access-Control-Request-Method
+ * are present, otherwise a plain Allow answer. Preflights carry no
+ * credentials, so they are answered before authentication. */
+static enum MHD_Result answer_options(http_server *s, struct MHD_Connection *c, conn_ctx *ctx) {
+    http_response r = {.status = 204};
+    http_response_header(&r, "Allow", ctx->match.allow);
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    const char *req_method =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Method");
+    if (origin && req_method && api_origin_allowed(s->app->cfg->cors_origins, origin)) {
+        http_response_header(&r, "Access-Control-Allow-Methods", ctx->match.allow);
+        http_response_header(&r, "Access-Control-Allow-Headers",
+                             "Authorization, Content-Type, Prefer, Idempotency-Key, Accept");
+        http_response_header(&r, "Access-Control-Max-Age", "600");
+    }
+    return send_response(s, c, ctx, &r);
+}
+
+static bool authorized(http_server *s, struct MHD_Connection *c) {
+    const char *keys = s->app->cfg->api_keys;
+    if (!keys[0]) return true;
+    const char *token =
+        api_bearer_token(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"));
+    return api_key_allowed(keys, token);
+}
+
+/* Everything that can be refused from the headers alone is refused here,
+ * before a byte of the body is read. Returns true when it answered. */
+static bool refuse_early(http_server *s, struct MHD_Connection *c, conn_ctx *ctx,
+                         enum MHD_Result *ret) {
+    app *a = s->app;
+    if (!router_match(ctx->path, ctx->method, &ctx->match)) {
+        *ret = send_error(s, c, ctx, API_ERR_NOT_FOUND, "no such route");
+        return true;
+    }
+    if (strcmp(ctx->method, "OPTIONS") == 0) {
+        *ret = answer_options(s, c, ctx);
+        return true;
+    }
+    if (!ctx->match.handler) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s is not allowed here; allowed: %s", ctx->method,
+                 ctx->match.allow);
+        *ret = send_error(s, c, ctx, API_ERR_METHOD_NOT_ALLOWED, msg);
+        return true;
+    }
+    if (ctx->match.needs_auth && !authorized(s, c)) {
+        *ret = send_error(s, c, ctx, API_ERR_UNAUTHORIZED, "a valid bearer token is required");
+        return true;
+    }
+    if (!ctx->match.reads_body) return false;
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    api_media_type mt = api_parse_content_type(ct, NULL, 0);
+    if (mt != API_MEDIA_JSON && mt != API_MEDIA_MULTIPART) {
+        *ret = send_error(s, c, ctx, API_ERR_UNSUPPORTED_MEDIA_TYPE,
+                          "Content-Type must be multipart/form-data or application/json");
+        return true;
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    long long n;
+    if (cl && api_parse_int(cl, 0, 1LL << 62, &n) && n > a->cfg->max_body_bytes) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body of %lld bytes is over the limit of %lld", n,
+                 (long long)a->cfg->max_body_bytes);
+        *ret = send_error(s, c, ctx, API_ERR_PAYLOAD_TOO_LARGE, msg);
+        return true;
+    }
+    return false;
+}
+
+/* Appends a body chunk; false when the running total passes the limit. */
+static bool append_body(conn_ctx *ctx, const char *data, size_t n, int64_t limit) {
+    if ((int64_t)(ctx->len + n) > limit) return false;
+    if (ctx->len + n > ctx->cap) {
+        size_t cap = ctx->cap ? ctx->cap : 65536;
+        while (cap < ctx->len + n)
+            cap *= 2;
+        if ((int64_t)cap > limit) cap = (size_t)limit;
+        uint8_t *nb = realloc(ctx->body, cap);
+        if (!nb) return false;
+        ctx->body = nb;
+        ctx->cap = cap;
+    }
+    memcpy(ctx->body + ctx->len, data, n);
+    ctx->len += n;
+    return true;
+}
+
+/* A body without Content-Length (chunked) passed the limit. The buffer is
+ * freed at once. libmicrohttpd 0.9.75 cannot send a response before the
+ * body ends, so we discard what follows and answer 413 at its end; past
+ * twice the limit we stop reading and close the connection instead. */
+static enum MHD_Result refuse_oversized_chunk(http_server *s, conn_ctx *ctx) {
+    if (!ctx->too_large) {
+        ctx->too_large = true;
+        free(ctx->body);
+        ctx->body = NULL;
+        ctx->len = ctx->cap = 0;
+    }
+    if ((int64_t)ctx->received <= 2 * s->app->cfg->max_body_bytes) return MHD_YES;
+    ctx->status = 413; /* for the log: the answer was a closed connection */
+    ctx->error_code = api_error_code_name(API_ERR_PAYLOAD_TOO_LARGE);
+    return MHD_NO;
+}
+
+static conn_ctx *new_ctx(const char *url, const char *method, struct MHD_Connection *c) {
+    conn_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, ctx->req.request_id);
+    snprintf(ctx->method, sizeof ctx->method, "%s", method);
+    snprintf(ctx->path, sizeof ctx->path, "%s", url);
+    ctx->req.method = ctx->method;
+    ctx->req.path = ctx->path;
+    ctx->req.conn = c;
+    return ctx;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+    (void)version;
+    http_server *s = cls;
+    conn_ctx *ctx = *con_cls;
+    enum MHD_Result ret = MHD_YES;
+    if (!ctx) {
+        if (!(ctx = new_ctx(url, method, c))) return MHD_NO;
+        *con_cls = ctx;
+        refuse_early(s, c, ctx, &ret);
+        return ret;
+    }
+    if (ctx->responded) { /* refused early: discard whatever still arrives */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        ctx->received += n;
+        if (!ctx->too_large && append_body(ctx, upload_data, n, s->app->cfg->max_body_bytes))
+            return MHD_YES;
+        return refuse_oversized_chunk(s, ctx);
+    }
+    if (ctx->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body is over the limit of %lld bytes",
+                 (long long)s->app->cfg->max_body_bytes);
+        return send_error(s, c, ctx, API_ERR_PAYLOAD_TOO_LARGE, msg);
+    }
+    ctx->req.body = ctx->body;
+    ctx->req.body_len = ctx->len;
+    http_response r = {.status = 500};
+    ctx->match.handler(s->app, &ctx->req, ctx->match.id[0] ? ctx->match.id : NULL, &r);
+    return send_response(s, c, ctx, &r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    http_server *s = cls;
+    conn_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    (void)toe;
+    char remote[64] = "";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr)
+        getnameinfo(ci->client_addr, sizeof(struct sockaddr_storage), remote, sizeof remote, NULL,
+                    0, NI_NUMERICHOST);
+    /* 499: the client went away before an answer */
+    int status = ctx->responded || ctx->status ? ctx->status : 499;
+    metrics_http_request(s->app->metrics, ctx->match.route, status);
+    access_log_entry e = {.request_id = ctx->req.request_id,
+                          .method = ctx->method,
+                          .path = ctx->path,
+                          .status = status,
+                          .duration_ms = elapsed_ms(&ctx->start),
+                          .bytes_in = ctx->received,
+                          .bytes_out = ctx->bytes_out,
+                          .job_id = ctx->req.job_id,
+                          .error_code = ctx->error_code,
+                          .remote = remote[0] ? remote : NULL};
+    access_log_write(&e);
+    free(ctx->body);
+    free(ctx);
+    *con_cls = NULL;
+}
+
+static bool resolve_listen(const char *host, int port, struct sockaddr_storage *ss, bool *ipv6,
+                           char *err, size_t errlen) {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(err, errlen, "cannot resolve listen address %s: %s", host, gai_strerror(rc));
+        return false;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *ipv6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return true;
+}
+
+http_server *http_server_start(app *a, char *err, size_t errlen) {
+    http_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->app = a;
+    struct sockaddr_storage ss;
+    bool ipv6 = false;
+    if (!resolve_listen(a->cfg->host, a->cfg->port, &ss, &ipv6, err, errlen)) {
+        free(s);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+    unsigned timeout = (unsigned)(a->cfg->wait_max_s + 60);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+                                 (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                                 s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)a->cfg->max_connections,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, errlen, "cannot listen on %s:%d (address in use?)", a->cfg->host,
+                 a->cfg->port);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : a->cfg->port;
+    return s;
+}
+
+int http_server_port(const http_server *s) {
+    return s->port;
+}
+
+void http_server_stop(http_server *s) {
+    if (!s) return;
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}

@@ -1,0 +1,17 @@
+/* libmicrohttpd front end: one thread per connection (Prefer: wait blocks
+ * its own connection only), early refusals (404/405/401/415/413) before the
+ * body is read, bodies capped while streaming, CORS, access log, metrics. */
+#ifndef I2I_SERVER_HTTP_SERVER_H
+#define I2I_SERVER_HTTP_SERVER_H
+
+#include "app.h"
+#include <stddef.h>
+
+typedef struct http_server http_server;
+
+http_server *http_server_start(app *a, char *err, size_t errlen);
+/* The bound port (useful with --listen HOST:0). */
+int http_server_port(const http_server *s);
+void http_server_stop(http_server *s);
+
+#endif

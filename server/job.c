@@ -1,0 +1,49 @@
+/* Job record lifetime. */
+#include "job.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+job *job_new(void) {
+    job *j = calloc(1, sizeof *j);
+    if (!j) return NULL;
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, j->id);
+    j->refs = 1;
+    edit_request_init(&j->req);
+    return j;
+}
+
+void job_ref(job *j) {
+    j->refs++;
+}
+
+void job_unref(job *j) {
+    if (!j || --j->refs > 0) return;
+    edit_request_free(&j->req);
+    free(j->input.rgb);
+    free(j->png);
+    free(j);
+}
+
+void job_fill_view(const job *j, job_view *v) {
+    memset(v, 0, sizeof *v);
+    v->id = j->id;
+    v->task = j->task;
+    v->status = j->status;
+    v->step = j->step;
+    v->steps = j->steps;
+    v->queue_position = -1;
+    v->created_at = j->created_at;
+    v->started_at = j->started_at;
+    v->finished_at = j->finished_at;
+    v->params = &j->resolved;
+    if (j->error_code[0]) {
+        v->error_code = j->error_code;
+        v->error_message = j->error_message;
+    }
+    v->result_width = j->out_width;
+    v->result_height = j->out_height;
+}

@@ -1,0 +1,43 @@
+/* One job record. Every field is guarded by the job service's lock; the
+ * record is freed when its last reference goes (the store holds one,
+ * waiters and the worker running it hold theirs). */
+#ifndef I2I_SERVER_JOB_H
+#define I2I_SERVER_JOB_H
+
+#include "edit_request.h"
+#include "i2i_engine.h"
+#include "job_json.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct job {
+    char id[37];
+    char task[16];
+    job_status status;
+    int step, steps;
+    bool cancel_requested;
+    double created_at, started_at, finished_at;
+    edit_request req;       /* owns the prompt */
+    edit_resolved resolved; /* resolved.params.prompt points into req */
+    i2i_image input;        /* decoded input; freed once the job ran */
+    uint8_t *png;           /* result */
+    size_t png_len;
+    int out_width, out_height;
+    char error_code[32];
+    char error_message[256];
+    char idempotency_key[256];
+    uint64_t request_hash;
+    int refs;
+    struct job *newer, *older; /* the store's creation-order list */
+} job;
+
+job *job_new(void);
+void job_ref(job *j);
+/* Drops one reference; frees the job at zero. */
+void job_unref(job *j);
+
+/* Snapshot for rendering; queue_position is the caller's to fill. */
+void job_fill_view(const job *j, job_view *v);
+
+#endif

@@ -1,0 +1,382 @@
+/* Job lifecycle under one lock. Critical sections are short (no engine or
+ * codec work happens while holding it). */
+#include "job_service.h"
+#include "job_queue.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct job_service {
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv; /* a job was queued, or shutdown */
+    pthread_cond_t done_cv; /* a job reached a final status */
+    job_store *store;
+    job_queue queue;
+    double ttl_s;
+    int workers;
+    size_t running;
+    bool draining, shutting_down;
+    double avg_run_s; /* moving average for Retry-After */
+    metrics *metrics;
+    pthread_t janitor;
+    bool janitor_started;
+};
+
+double job_service_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct timespec deadline_after(double seconds) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double whole = floor(seconds);
+    ts.tv_sec += (time_t)whole;
+    ts.tv_nsec += (long)((seconds - whole) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* Removes expired jobs once a second, so memory is bounded by the TTL. */
+static void *janitor_main(void *arg) {
+    job_service *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->shutting_down) {
+        struct timespec dl = deadline_after(1.0);
+        pthread_cond_timedwait(&s->work_cv, &s->mu, &dl);
+        s->store->ops->expire(s->store, job_service_now(), s->ttl_s);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+job_service *job_service_create(job_store *store, int queue_max, double ttl_s, int workers,
+                                metrics *m) {
+    job_service *s = calloc(1, sizeof *s);
+    if (!s || !job_queue_init(&s->queue, (size_t)queue_max)) {
+        free(s);
+        store->ops->destroy(store);
+        return NULL;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->work_cv, &ca);
+    pthread_cond_init(&s->done_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    s->store = store;
+    s->ttl_s = ttl_s;
+    s->workers = workers > 0 ? workers : 1;
+    s->avg_run_s = 5.0;
+    s->metrics = m;
+    s->janitor_started = pthread_create(&s->janitor, NULL, janitor_main, s) == 0;
+    return s;
+}
+
+void job_service_free(job_service *s) {
+    if (!s) return;
+    job_service_shutdown(s);
+    if (s->janitor_started) pthread_join(s->janitor, NULL);
+    while (job_queue_pop(&s->queue)) /* the store still owns them */
+        ;
+    job_queue_free(&s->queue);
+    s->store->ops->destroy(s->store);
+    pthread_cond_destroy(&s->work_cv);
+    pthread_cond_destroy(&s->done_cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static int retry_after_locked(const job_service *s) {
+    double backlog = (double)(s->queue.len + s->running) / s->workers;
+    double secs = ceil(backlog * s->avg_run_s / (double)s->queue.cap);
+    if (secs < 1) secs = 1;
+    return secs > 300 ? 300 : (int)secs;
+}
+
+static submit_result replay_or_conflict(job *existing, uint64_t hash, char id_out[37]) {
+    if (existing->request_hash != hash) return SUBMIT_IDEMPOTENCY_CONFLICT;
+    memcpy(id_out, existing->id, 37);
+    return SUBMIT_REPLAYED;
+}
+
+submit_result job_service_submit(job_service *s, const char *task, edit_request *req,
+                                 const edit_resolved *res, i2i_image *input,
+                                 const char *idempotency_key, uint64_t request_hash,
+                                 char id_out[37], int *retry_after_s) {
+    pthread_mutex_lock(&s->mu);
+    submit_result out;
+    job *existing = idempotency_key && *idempotency_key
+                        ? s->store->ops->find_by_idempotency_key(s->store, idempotency_key)
+                        : NULL;
+    job *j = NULL;
+    if (existing)
+        out = replay_or_conflict(existing, request_hash, id_out);
+    else if (s->draining)
+        out = SUBMIT_DRAINING;
+    else if (s->queue.len == s->queue.cap) {
+        *retry_after_s = retry_after_locked(s);
+        out = SUBMIT_QUEUE_FULL;
+    } else if (!(j = job_new()))
+        out = SUBMIT_NOMEM;
+    else {
+        snprintf(j->task, sizeof j->task, "%s", task);
+        j->status = JOB_QUEUED;
+        j->created_at = job_service_now();
+        j->req = *req;
+        edit_request_init(req);
+        j->resolved = *res;
+        j->resolved.params.prompt = j->req.prompt;
+        j->steps = res->params.steps;
+        j->input = *input;
+        memset(input, 0, sizeof *input);
+        j->request_hash = request_hash;
+        if (idempotency_key)
+            snprintf(j->idempotency_key, sizeof j->idempotency_key, "%s", idempotency_key);
+        job_queue_push(&s->queue, j);
+        s->store->ops->insert(s->store, j);
+        memcpy(id_out, j->id, 37);
+        pthread_cond_broadcast(&s->work_cv);
+        out = SUBMIT_CREATED;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (out == SUBMIT_CREATED)
+        metrics_job_submitted(s->metrics, task);
+    else if (out == SUBMIT_QUEUE_FULL)
+        metrics_job_rejected(s->metrics, task, "queue_full");
+    else if (out == SUBMIT_DRAINING)
+        metrics_job_rejected(s->metrics, task, "draining");
+    return out;
+}
+
+static job *lookup_locked(job_service *s, const char *id, lookup_result *lr) {
+    job *j = s->store->ops->find(s->store, id);
+    *lr = j ? LOOKUP_FOUND
+            : (s->store->ops->was_expired(s->store, id) ? LOOKUP_EXPIRED : LOOKUP_NOT_FOUND);
+    return j;
+}
+
+static json_t *render_locked(job_service *s, const job *j) {
+    job_view v;
+    job_fill_view(j, &v);
+    if (j->status == JOB_QUEUED) v.queue_position = job_queue_position(&s->queue, j);
+    return job_view_json(&v);
+}
+
+json_t *job_service_job_json(job_service *s, const char *id, lookup_result *lr) {
+    pthread_mutex_lock(&s->mu);
+    job *j = lookup_locked(s, id, lr);
+    json_t *o = j ? render_locked(s, j) : NULL;
+    pthread_mutex_unlock(&s->mu);
+    return o;
+}
+
+lookup_result job_service_wait(job_service *s, const char *id, double timeout_s, bool *final) {
+    lookup_result lr;
+    struct timespec dl = deadline_after(timeout_s);
+    pthread_mutex_lock(&s->mu);
+    job *j = lookup_locked(s, id, &lr);
+    *final = false;
+    if (j) {
+        job_ref(j); /* the store may expire it while we sleep */
+        while (!job_status_is_final(j->status) && !s->shutting_down) {
+            int rc = pthread_cond_timedwait(&s->done_cv, &s->mu, &dl);
+            if (rc == ETIMEDOUT) break;
+        }
+        *final = job_status_is_final(j->status);
+        job_unref(j);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return lr;
+}
+
+lookup_result job_service_result(job_service *s, const char *id, job_status *status, uint8_t **png,
+                                 size_t *png_len) {
+    lookup_result lr;
+    *png = NULL;
+    *png_len = 0;
+    pthread_mutex_lock(&s->mu);
+    job *j = lookup_locked(s, id, &lr);
+    if (j) {
+        *status = j->status;
+        if (j->status == JOB_SUCCEEDED && j->png) {
+            *png = malloc(j->png_len);
+            if (*png) {
+                memcpy(*png, j->png, j->png_len);
+                *png_len = j->png_len;
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return lr;
+}
+
+/* Marks a job that never reaches (or never finished) the engine as final. */
+static void finish_unrun_locked(job_service *s, job *j, const char *code, const char *msg) {
+    j->status = JOB_CANCELED;
+    j->finished_at = job_service_now();
+    snprintf(j->error_code, sizeof j->error_code, "%s", code);
+    snprintf(j->error_message, sizeof j->error_message, "%s", msg);
+    free(j->input.rgb);
+    memset(&j->input, 0, sizeof j->input);
+    pthread_cond_broadcast(&s->done_cv);
+}
+
+json_t *job_service_cancel(job_service *s, const char *id, lookup_result *lr, bool *was_running) {
+    bool canceled_queued = false;
+    char task[16] = "";
+    pthread_mutex_lock(&s->mu);
+    job *j = lookup_locked(s, id, lr);
+    *was_running = false;
+    if (j && j->status == JOB_QUEUED) {
+        job_queue_remove(&s->queue, j);
+        finish_unrun_locked(s, j, "canceled", "canceled by the client before it ran");
+        canceled_queued = true;
+        snprintf(task, sizeof task, "%s", j->task);
+    } else if (j && j->status == JOB_RUNNING) {
+        j->cancel_requested = true;
+        *was_running = true;
+    }
+    json_t *o = j ? render_locked(s, j) : NULL;
+    pthread_mutex_unlock(&s->mu);
+    if (canceled_queued) metrics_job_finished(s->metrics, task, JOB_CANCELED, -1);
+    return o;
+}
+
+json_t *job_service_list(job_service *s, int status_filter, size_t limit) {
+    job **found = malloc((limit ? limit : 1) * sizeof *found);
+    json_t *arr = json_array();
+    if (!found || !arr) {
+        free(found);
+        json_decref(arr);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->mu);
+    size_t n = s->store->ops->list(s->store, status_filter, found, limit);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, render_locked(s, found[i]));
+    pthread_mutex_unlock(&s->mu);
+    free(found);
+    return json_pack("{s:o}", "jobs", arr);
+}
+
+void job_service_gauges(job_service *s, metrics_gauges *g) {
+    pthread_mutex_lock(&s->mu);
+    g->queue_depth = s->queue.len;
+    g->in_flight = s->running;
+    g->stored_jobs = s->store->ops->count(s->store);
+    g->workers = s->workers;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void job_service_begin_drain(job_service *s) {
+    size_t canceled = 0;
+    char task[16] = "edit";
+    pthread_mutex_lock(&s->mu);
+    s->draining = true;
+    job *j;
+    while ((j = job_queue_pop(&s->queue)) != NULL) {
+        finish_unrun_locked(s, j, "shutdown", "the server shut down before the job ran");
+        snprintf(task, sizeof task, "%s", j->task);
+        canceled++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    for (size_t i = 0; i < canceled; i++)
+        metrics_job_finished(s->metrics, task, JOB_CANCELED, -1);
+}
+
+bool job_service_wait_idle(job_service *s, double timeout_s) {
+    struct timespec dl = deadline_after(timeout_s);
+    pthread_mutex_lock(&s->mu);
+    while (s->running > 0)
+        if (pthread_cond_timedwait(&s->done_cv, &s->mu, &dl) == ETIMEDOUT) break;
+    bool idle = s->running == 0;
+    pthread_mutex_unlock(&s->mu);
+    return idle;
+}
+
+void job_service_cancel_running(job_service *s) {
+    pthread_mutex_lock(&s->mu);
+    /* running jobs number at most the workers (<= 256, see config) */
+    job *all[256];
+    size_t n = s->store->ops->list(s->store, JOB_RUNNING, all, 256);
+    for (size_t i = 0; i < n; i++)
+        all[i]->cancel_requested = true;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void job_service_shutdown(job_service *s) {
+    pthread_mutex_lock(&s->mu);
+    s->shutting_down = true;
+    pthread_cond_broadcast(&s->work_cv);
+    pthread_cond_broadcast(&s->done_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+job *job_service_next(job_service *s) {
+    pthread_mutex_lock(&s->mu);
+    job *j = NULL;
+    while (!s->shutting_down && !(j = job_queue_pop(&s->queue)))
+        pthread_cond_wait(&s->work_cv, &s->mu);
+    double wait_s = 0;
+    if (j) {
+        j->status = JOB_RUNNING;
+        j->started_at = job_service_now();
+        wait_s = j->started_at - j->created_at;
+        s->running++;
+        job_ref(j);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (j) metrics_job_started(s->metrics, wait_s);
+    return j;
+}
+
+bool job_service_progress(job_service *s, job *j, int step, int steps) {
+    pthread_mutex_lock(&s->mu);
+    j->step = step;
+    j->steps = steps;
+    bool go_on = !j->cancel_requested;
+    pthread_mutex_unlock(&s->mu);
+    return go_on;
+}
+
+void job_service_finish(job_service *s, job *j, engine_result *r) {
+    pthread_mutex_lock(&s->mu);
+    j->finished_at = job_service_now();
+    double run_s = j->finished_at - j->started_at;
+    if (r->ok) {
+        j->status = JOB_SUCCEEDED;
+        j->png = r->png;
+        j->png_len = r->png_len;
+        j->out_width = r->width;
+        j->out_height = r->height;
+        r->png = NULL;
+        s->avg_run_s = 0.8 * s->avg_run_s + 0.2 * run_s;
+    } else {
+        j->status = r->canceled ? JOB_CANCELED : JOB_FAILED;
+        snprintf(j->error_code, sizeof j->error_code, "%s",
+                 r->error_code ? r->error_code : "internal");
+        snprintf(j->error_message, sizeof j->error_message, "%s",
+                 r->canceled ? "canceled by the client while running" : r->error_message);
+    }
+    free(j->input.rgb);
+    memset(&j->input, 0, sizeof j->input);
+    s->running--;
+    job_status final = j->status;
+    char task[16];
+    snprintf(task, sizeof task, "%s", j->task);
+    job_unref(j);
+    pthread_cond_broadcast(&s->done_cv);
+    pthread_mutex_unlock(&s->mu);
+    metrics_job_finished(s->metrics, task, final, run_s);
+}

@@ -1,0 +1,70 @@
+/* The job lifecycle: submission into the bounded queue, lookup, waiting,
+ * cancellation, expiry, the worker hand-off and the drain. One mutex
+ * guards the store, the queue and every job; condition variables wake
+ * workers (new job) and waiters (a job finished). */
+#ifndef I2I_SERVER_JOB_SERVICE_H
+#define I2I_SERVER_JOB_SERVICE_H
+
+#include "engine_runner.h"
+#include "job.h"
+#include "job_store.h"
+#include "metrics.h"
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef struct job_service job_service;
+
+typedef enum lookup_result { LOOKUP_FOUND, LOOKUP_NOT_FOUND, LOOKUP_EXPIRED } lookup_result;
+
+typedef enum submit_result {
+    SUBMIT_CREATED,
+    SUBMIT_REPLAYED, /* same Idempotency-Key and request: the existing job */
+    SUBMIT_QUEUE_FULL,
+    SUBMIT_DRAINING,
+    SUBMIT_IDEMPOTENCY_CONFLICT,
+    SUBMIT_NOMEM
+} submit_result;
+
+/* Takes ownership of store. ttl_s: how long finished jobs stay. */
+job_service *job_service_create(job_store *store, int queue_max, double ttl_s, int workers,
+                                metrics *m);
+void job_service_free(job_service *s);
+
+/* On SUBMIT_CREATED the request and the decoded input move into the job
+ * (*req and *input are left empty). *retry_after_s is set for QUEUE_FULL. */
+submit_result job_service_submit(job_service *s, const char *task, edit_request *req,
+                                 const edit_resolved *res, i2i_image *input,
+                                 const char *idempotency_key, uint64_t request_hash,
+                                 char id_out[37], int *retry_after_s);
+
+json_t *job_service_job_json(job_service *s, const char *id, lookup_result *lr);
+/* Blocks up to timeout_s for the job to finish; *final tells whether it did. */
+lookup_result job_service_wait(job_service *s, const char *id, double timeout_s, bool *final);
+/* Copies the PNG of a succeeded job; *status is the job's status. */
+lookup_result job_service_result(job_service *s, const char *id, job_status *status, uint8_t **png,
+                                 size_t *png_len);
+/* Cancels a queued or running job (idempotent). *was_running tells the
+ * caller the cancel takes effect at the next denoising step. */
+json_t *job_service_cancel(job_service *s, const char *id, lookup_result *lr, bool *was_running);
+/* {"jobs": [...]} newest first; status_filter < 0 = all. */
+json_t *job_service_list(job_service *s, int status_filter, size_t limit);
+
+void job_service_gauges(job_service *s, metrics_gauges *g);
+
+/* Drain: refuse submissions, cancel queued jobs; then wait for running jobs. */
+void job_service_begin_drain(job_service *s);
+bool job_service_wait_idle(job_service *s, double timeout_s);
+void job_service_cancel_running(job_service *s);
+/* Wakes the workers so they return NULL from job_service_next(). */
+void job_service_shutdown(job_service *s);
+
+/* Worker side. next() blocks for a job and marks it running (NULL on
+ * shutdown); progress() returns false once the job is canceled; finish()
+ * publishes the result and releases the worker's reference. */
+job *job_service_next(job_service *s);
+bool job_service_progress(job_service *s, job *j, int step, int steps);
+void job_service_finish(job_service *s, job *j, engine_result *r);
+
+double job_service_now(void); /* wall clock, unix seconds */
+
+#endif

@@ -1,0 +1,152 @@
+/* i2i-serve: configuration, start-up (the HTTP side comes up first so
+ * /healthz answers while the bundle loads), signal handling and the drain. */
+#include "access_log.h"
+#include "app.h"
+#include "config.h"
+#include "engine_runner.h"
+#include "http_server.h"
+#include "job_service.h"
+#include "job_store.h"
+#include "metrics.h"
+#include "profiles.h"
+#include "worker_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Expired ids remembered for 410 answers (16 bytes each). */
+#define EXPIRED_IDS_REMEMBERED 65536
+#define CANCEL_GRACE_S 10.0
+
+typedef struct loader {
+    app *app;
+    engine_runner *engine;
+    worker_pool *pool;
+    char error[512];
+    pthread_t thread;
+} loader;
+
+static void *load_main(void *arg) {
+    loader *l = arg;
+    l->engine = engine_runner_load(l->app->cfg->bundle_dir, l->error, sizeof l->error);
+    if (!l->engine) {
+        atomic_store(&l->app->state, APP_FAILED);
+        return NULL;
+    }
+    l->pool = worker_pool_start(l->app->jobs, l->engine, l->app->cfg->workers,
+                                l->app->cfg->threads_per_worker);
+    int expected = APP_LOADING; /* a SIGTERM during loading keeps DRAINING */
+    atomic_compare_exchange_strong(&l->app->state, &expected, APP_READY);
+    char msg[1200];
+    snprintf(msg, sizeof msg, "%s (task %s, %d workers)", l->app->cfg->bundle_dir,
+             engine_runner_task(l->engine), l->app->cfg->workers);
+    access_log_event("ready", msg);
+    return NULL;
+}
+
+/* Waits for SIGTERM/SIGINT (blocked in every thread, so only this sigwait
+ * sees them) or for the loader to fail. Returns the exit code to use if the
+ * loader failed, 0 for a signal. */
+static int wait_for_stop(app *a) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    struct timespec poll = {0, 200 * 1000 * 1000};
+    for (;;) {
+        int sig = sigtimedwait(&set, NULL, &poll);
+        if (sig == SIGTERM || sig == SIGINT) {
+            access_log_event("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            return 0;
+        }
+        if (atomic_load(&a->state) == APP_FAILED) return 1;
+    }
+}
+
+static void drain(app *a, double timeout_s) {
+    atomic_store(&a->state, APP_DRAINING);
+    job_service_begin_drain(a->jobs);
+    access_log_event("drain", "readiness 503; queued jobs canceled; waiting for running jobs");
+    if (job_service_wait_idle(a->jobs, timeout_s)) return;
+    access_log_event("drain", "timeout: canceling running jobs");
+    job_service_cancel_running(a->jobs);
+    job_service_wait_idle(a->jobs, CANCEL_GRACE_S);
+}
+
+static int run(server_config *cfg) {
+    if (!access_log_open(cfg->access_log)) {
+        fprintf(stderr, "i2i-serve: cannot open access log %s\n", cfg->access_log);
+        return 2;
+    }
+    api_profile_set profiles;
+    api_profiles_builtin(&profiles);
+    /* Hook for profile files: parse each into an api_profile and call
+     * api_profiles_add(&profiles, ...) here, before the server starts. */
+    metrics *m = metrics_create();
+    job_store *store = job_store_mem_create(EXPIRED_IDS_REMEMBERED);
+    job_service *jobs =
+        store && m ? job_service_create(store, cfg->queue_max, cfg->job_ttl_s, cfg->workers, m)
+                   : NULL;
+    if (!jobs) {
+        fprintf(stderr, "i2i-serve: out of memory\n");
+        return 1;
+    }
+    app a = {.cfg = cfg, .jobs = jobs, .metrics = m, .profiles = &profiles};
+    atomic_init(&a.state, APP_LOADING);
+    char err[512];
+    http_server *http = http_server_start(&a, err, sizeof err);
+    if (!http) {
+        fprintf(stderr, "i2i-serve: %s\n", err);
+        job_service_free(jobs);
+        metrics_free(m);
+        return 1;
+    }
+    char where[300];
+    snprintf(where, sizeof where, "%s:%d", cfg->host, http_server_port(http));
+    access_log_event("listening", where);
+
+    loader l = {.app = &a};
+    pthread_create(&l.thread, NULL, load_main, &l);
+    int code = wait_for_stop(&a);
+    if (code != 0) fprintf(stderr, "i2i-serve: cannot load bundle: %s\n", l.error);
+    pthread_join(l.thread, NULL); /* a load in progress finishes first */
+    if (code == 0) drain(&a, cfg->drain_timeout_s);
+    http_server_stop(http);
+    job_service_shutdown(jobs);
+    worker_pool_join(l.pool);
+    engine_runner_free(l.engine);
+    job_service_free(jobs);
+    metrics_free(m);
+    access_log_event("exit", code == 0 ? "drained" : "bundle load failed");
+    access_log_close();
+    return code;
+}
+
+int main(int argc, char **argv) {
+    static server_config cfg; /* large: keep it off the stack */
+    config_defaults(&cfg);
+    char err[512];
+    switch (config_load(&cfg, argc, argv, stdout, err, sizeof err)) {
+    case CONFIG_EXIT_HELP:
+        return 0;
+    case CONFIG_ERROR:
+        fprintf(stderr, "i2i-serve: %s\n", err);
+        return 2;
+    default:
+        break;
+    }
+    /* Block the stop signals before any thread exists: every thread
+     * inherits the mask and only wait_for_stop() receives them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return run(&cfg);
+}

@@ -1,0 +1,47 @@
+/* Prometheus metrics: counters and histograms kept here; gauges (queue
+ * depth, in-flight) are read from the job service when rendering. */
+#ifndef I2I_SERVER_METRICS_H
+#define I2I_SERVER_METRICS_H
+
+#include "job_json.h"
+#include <stddef.h>
+
+typedef struct metrics metrics;
+
+/* Route labels are a fixed set so label cardinality stays bounded. */
+typedef enum metrics_route {
+    ROUTE_EDIT = 0,
+    ROUTE_JOB,
+    ROUTE_JOB_RESULT,
+    ROUTE_JOB_CANCEL,
+    ROUTE_JOBS,
+    ROUTE_PROFILES,
+    ROUTE_HEALTHZ,
+    ROUTE_READYZ,
+    ROUTE_METRICS,
+    ROUTE_OTHER,
+    ROUTE_COUNT_
+} metrics_route;
+
+typedef struct metrics_gauges {
+    size_t queue_depth;
+    size_t in_flight;
+    size_t stored_jobs;
+    int ready;
+    int workers;
+} metrics_gauges;
+
+metrics *metrics_create(void);
+void metrics_free(metrics *m);
+const char *metrics_route_label(metrics_route r);
+
+void metrics_http_request(metrics *m, metrics_route r, int status);
+void metrics_job_submitted(metrics *m, const char *task);
+void metrics_job_rejected(metrics *m, const char *task, const char *reason);
+void metrics_job_started(metrics *m, double queue_wait_s);
+void metrics_job_finished(metrics *m, const char *task, job_status final, double run_s);
+
+/* Prometheus text exposition format 0.0.4, malloc'd. */
+char *metrics_render(metrics *m, const metrics_gauges *g);
+
+#endif

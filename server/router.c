@@ -1,0 +1,73 @@
+/* The route table. */
+#include "router.h"
+#include "http_parse.h"
+
+#include <string.h>
+
+typedef struct route_method {
+    const char *method;
+    route_handler handler;
+} route_method;
+
+typedef struct route_entry {
+    const char *prefix; /* fixed part; for {id} routes the part before the id */
+    const char *suffix; /* after the id; NULL for a fixed path */
+    metrics_route route;
+    const char *allow;
+    bool needs_auth;
+    route_method methods[3];
+} route_entry;
+
+static const route_entry routes[] = {
+    {"/v1/edit", NULL, ROUTE_EDIT, "POST, OPTIONS", true, {{"POST", route_edit}}},
+    {"/v1/jobs", NULL, ROUTE_JOBS, "GET, HEAD, OPTIONS", true, {{"GET", route_jobs_list}}},
+    {"/v1/jobs/",
+     "",
+     ROUTE_JOB,
+     "GET, HEAD, DELETE, OPTIONS",
+     true,
+     {{"GET", route_job_get}, {"DELETE", route_job_cancel}}},
+    {"/v1/jobs/",
+     "/result",
+     ROUTE_JOB_RESULT,
+     "GET, HEAD, OPTIONS",
+     true,
+     {{"GET", route_job_result}}},
+    {"/v1/jobs/", "/cancel", ROUTE_JOB_CANCEL, "POST, OPTIONS", true, {{"POST", route_job_cancel}}},
+    {"/v1/profiles", NULL, ROUTE_PROFILES, "GET, HEAD, OPTIONS", true, {{"GET", route_profiles}}},
+    {"/healthz", NULL, ROUTE_HEALTHZ, "GET, HEAD", false, {{"GET", route_healthz}}},
+    {"/readyz", NULL, ROUTE_READYZ, "GET, HEAD", false, {{"GET", route_readyz}}},
+    {"/metrics", NULL, ROUTE_METRICS, "GET, HEAD", false, {{"GET", route_metrics}}},
+};
+
+static bool path_matches(const route_entry *e, const char *path, char id[37]) {
+    size_t plen = strlen(e->prefix);
+    if (!e->suffix) return strcmp(path, e->prefix) == 0;
+    if (strncmp(path, e->prefix, plen) != 0) return false;
+    const char *rest = path + plen;
+    const char *slash = strchr(rest, '/');
+    size_t idlen = slash ? (size_t)(slash - rest) : strlen(rest);
+    if (idlen != 36 || strcmp(slash ? slash : "", e->suffix) != 0) return false;
+    memcpy(id, rest, 36);
+    id[36] = '\0';
+    return api_is_job_id(id);
+}
+
+bool router_match(const char *path, const char *method, route_match *out) {
+    memset(out, 0, sizeof *out);
+    out->route = ROUTE_OTHER;
+    /* HEAD is served by the GET handler; the front end drops the body */
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const route_entry *e = &routes[i];
+        if (!path_matches(e, path, out->id)) continue;
+        out->route = e->route;
+        out->allow = e->allow;
+        out->needs_auth = e->needs_auth;
+        for (int k = 0; k < 3 && e->methods[k].method; k++)
+            if (strcmp(e->methods[k].method, m) == 0) out->handler = e->methods[k].handler;
+        out->reads_body = out->handler == route_edit;
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,240 @@
+/* Job routes: thin glue from HTTP to api/ (parsing) and the job service. */
+#include "app.h"
+#include "edit_request.h"
+#include "http_parse.h"
+#include "image_codec.h"
+#include "multipart.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+static void lookup_error(http_response *resp, lookup_result lr, const char *id) {
+    if (lr == LOOKUP_EXPIRED)
+        http_response_error(resp, API_ERR_EXPIRED, "job %s has expired", id);
+    else
+        http_response_error(resp, API_ERR_NOT_FOUND, "no job %s", id);
+}
+
+static uint64_t random_seed(void) {
+    uuid_t u; /* libuuid's random source, already a dependency */
+    uuid_generate_random(u);
+    uint64_t s;
+    memcpy(&s, u, sizeof s);
+    return s;
+}
+
+/* Fills req from the body; false with the error response set. */
+static bool parse_body(app *a, http_request *req, edit_request *er, http_response *resp) {
+    char boundary[128];
+    api_error e = {0};
+    bool ok;
+    switch (api_parse_content_type(http_request_header(req, "Content-Type"), boundary,
+                                   sizeof boundary)) {
+    case API_MEDIA_JSON:
+        ok = edit_request_from_json((const char *)req->body, req->body_len, er, &e);
+        break;
+    case API_MEDIA_MULTIPART: {
+        multipart_form form;
+        if (!multipart_parse(req->body, req->body_len, boundary, &form, e.message,
+                             sizeof e.message)) {
+            e.code = API_ERR_INVALID_REQUEST;
+            ok = false;
+            break;
+        }
+        ok = edit_request_from_multipart(&form, er, &e);
+        multipart_form_free(&form);
+        break;
+    }
+    default:
+        http_response_error(resp, API_ERR_UNSUPPORTED_MEDIA_TYPE,
+                            "Content-Type must be multipart/form-data or application/json");
+        return false;
+    }
+    (void)a;
+    if (!ok) http_response_error(resp, e.code, "%s", e.message);
+    return ok;
+}
+
+/* Checks the header (pixel limit) before decoding any pixel. */
+static bool decode_image(app *a, const edit_request *er, i2i_image *img, http_response *resp) {
+    char err[256];
+    image_codec_status st =
+        image_decode_rgb(er->image, er->image_len, a->cfg->max_pixels, img, err, sizeof err);
+    switch (st) {
+    case IMAGE_OK:
+        return true;
+    case IMAGE_ERR_TOO_LARGE:
+        http_response_error(resp, API_ERR_IMAGE_TOO_LARGE, "%s", err);
+        return false;
+    case IMAGE_ERR_NOMEM:
+        http_response_error(resp, API_ERR_INTERNAL, "%s", err);
+        return false;
+    default:
+        http_response_error(resp, API_ERR_INVALID_IMAGE, "%s", err);
+        return false;
+    }
+}
+
+/* Prefer: wait=N: block on the queued job (it never bypasses the queue). */
+static void answer_submitted(app *a, http_request *req, const char *id, bool replayed,
+                             http_response *resp) {
+    char location[64];
+    snprintf(location, sizeof location, "/v1/jobs/%s", id);
+    http_response_header(resp, "Location", location);
+    if (replayed) http_response_header(resp, "Idempotent-Replayed", "true");
+    int wait = api_parse_prefer_wait(http_request_header(req, "Prefer"), a->cfg->wait_max_s);
+    bool final = false;
+    if (wait > 0) {
+        char applied[32];
+        snprintf(applied, sizeof applied, "wait=%d", wait);
+        http_response_header(resp, "Preference-Applied", applied);
+        job_service_wait(a->jobs, id, wait, &final);
+    }
+    if (final && api_accepts_png(http_request_header(req, "Accept"))) {
+        job_status st;
+        uint8_t *png;
+        size_t len;
+        job_service_result(a->jobs, id, &st, &png, &len);
+        if (png) {
+            http_response_bytes(resp, 200, "image/png", png, len);
+            return;
+        }
+    }
+    lookup_result lr;
+    json_t *o = job_service_job_json(a->jobs, id, &lr);
+    if (!o) {
+        lookup_error(resp, lr, id);
+        return;
+    }
+    http_response_json(resp, final ? 200 : 202, o);
+}
+
+static void submit(app *a, http_request *req, edit_request *er, const edit_resolved *res,
+                   i2i_image *img, uint64_t hash, http_response *resp) {
+    char id[37] = "";
+    int retry_after = 1;
+    const char *key = http_request_header(req, "Idempotency-Key");
+    if (key && (strlen(key) == 0 || strlen(key) > 255)) {
+        http_response_error(resp, API_ERR_INVALID_REQUEST,
+                            "Idempotency-Key must be 1 to 255 characters");
+        return;
+    }
+    submit_result sr =
+        job_service_submit(a->jobs, "edit", er, res, img, key, hash, id, &retry_after);
+    char ra[16];
+    switch (sr) {
+    case SUBMIT_CREATED:
+    case SUBMIT_REPLAYED:
+        snprintf(req->job_id, sizeof req->job_id, "%s", id);
+        answer_submitted(a, req, id, sr == SUBMIT_REPLAYED, resp);
+        return;
+    case SUBMIT_QUEUE_FULL:
+        snprintf(ra, sizeof ra, "%d", retry_after);
+        http_response_header(resp, "Retry-After", ra);
+        http_response_error(resp, API_ERR_QUEUE_FULL, "the job queue is full (%d jobs)",
+                            a->cfg->queue_max);
+        return;
+    case SUBMIT_DRAINING:
+        http_response_header(resp, "Retry-After", "5");
+        http_response_error(resp, API_ERR_UNAVAILABLE, "the server is shutting down");
+        return;
+    case SUBMIT_IDEMPOTENCY_CONFLICT:
+        http_response_error(resp, API_ERR_IDEMPOTENCY_CONFLICT,
+                            "Idempotency-Key was already used with a different request");
+        return;
+    default:
+        http_response_error(resp, API_ERR_INTERNAL, "out of memory");
+    }
+}
+
+void route_edit(app *a, http_request *req, const char *id, http_response *resp) {
+    (void)id;
+    if (atomic_load(&a->state) == APP_DRAINING) {
+        http_response_header(resp, "Retry-After", "5");
+        http_response_error(resp, API_ERR_UNAVAILABLE, "the server is shutting down");
+        return;
+    }
+    edit_request er;
+    edit_request_init(&er);
+    edit_resolved res;
+    api_error e = {0};
+    i2i_image img = {0};
+    if (!parse_body(a, req, &er, resp)) goto out;
+    if (!edit_request_resolve(&er, a->profiles, random_seed(), &res, &e)) {
+        http_response_error(resp, e.code, "%s", e.message);
+        goto out;
+    }
+    if (!decode_image(a, &er, &img, resp)) goto out;
+    uint64_t hash = edit_request_hash(&er);
+    edit_request_drop_image(&er); /* the decoded pixels are all the job needs */
+    submit(a, req, &er, &res, &img, hash, resp);
+out:
+    free(img.rgb);
+    edit_request_free(&er);
+}
+
+void route_job_get(app *a, http_request *req, const char *id, http_response *resp) {
+    lookup_result lr;
+    snprintf(req->job_id, sizeof req->job_id, "%s", id);
+    json_t *o = job_service_job_json(a->jobs, id, &lr);
+    if (!o)
+        lookup_error(resp, lr, id);
+    else
+        http_response_json(resp, 200, o);
+}
+
+void route_job_result(app *a, http_request *req, const char *id, http_response *resp) {
+    job_status st = JOB_QUEUED;
+    uint8_t *png;
+    size_t len;
+    snprintf(req->job_id, sizeof req->job_id, "%s", id);
+    lookup_result lr = job_service_result(a->jobs, id, &st, &png, &len);
+    if (lr != LOOKUP_FOUND)
+        lookup_error(resp, lr, id);
+    else if (png)
+        http_response_bytes(resp, 200, "image/png", png, len);
+    else if (!job_status_is_final(st))
+        http_response_error(resp, API_ERR_NOT_FINISHED, "job %s is %s; poll /v1/jobs/%s", id,
+                            job_status_name(st), id);
+    else if (st == JOB_SUCCEEDED)
+        http_response_error(resp, API_ERR_INTERNAL, "out of memory copying the result");
+    else
+        http_response_error(resp, API_ERR_NO_RESULT, "job %s is %s and has no result", id,
+                            job_status_name(st));
+}
+
+void route_job_cancel(app *a, http_request *req, const char *id, http_response *resp) {
+    lookup_result lr;
+    bool was_running;
+    snprintf(req->job_id, sizeof req->job_id, "%s", id);
+    json_t *o = job_service_cancel(a->jobs, id, &lr, &was_running);
+    if (!o)
+        lookup_error(resp, lr, id);
+    else /* 202: a running job stops at its next denoising step */
+        http_response_json(resp, was_running ? 202 : 200, o);
+}
+
+void route_jobs_list(app *a, http_request *req, const char *id, http_response *resp) {
+    (void)id;
+    int filter = -1;
+    const char *status = http_request_query(req, "status");
+    if (status) {
+        job_status st;
+        if (!job_status_parse(status, &st)) {
+            http_response_error(resp, API_ERR_INVALID_PARAMETER,
+                                "status must be queued, running, succeeded, failed or canceled");
+            return;
+        }
+        filter = (int)st;
+    }
+    long long limit = 20;
+    const char *lim = http_request_query(req, "limit");
+    if (lim && !api_parse_int(lim, 1, 1000, &limit)) {
+        http_response_error(resp, API_ERR_INVALID_PARAMETER,
+                            "limit must be an integer in [1, 1000]");
+        return;
+    }
+    http_response_json(resp, 200, job_service_list(a->jobs, filter, (size_t)limit));
+}

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SIGTERM drain: /readyz turns 503, new jobs are refused with 503, the
+# running job still finishes (and can be fetched meanwhile), exit code 0.
+# Then a drain timeout shorter than the job cancels it and still exits 0.
+. "$(dirname "$0")/serve_lib.sh"
+
+make_bundle
+img png 64 64 "$WORK/in.png"
+start_server --workers 1 --drain-timeout 50
+
+code=$(req POST /v1/edit -F image=@"$WORK/in.png" -F prompt="finish me" -F num_inference_steps=60)
+check "job accepted" [ "$code" = 202 ]
+ID=$(jget "$WORK/body" "j['id']")
+check "job running" wait_status "$ID" running 200
+kill -TERM "$SERVER_PID"
+sleep 0.3
+code=$(req GET /readyz)
+if kill -0 "$SERVER_PID" 2>/dev/null; then
+    check "readyz 503 while draining (got $code)" [ "$code" = 503 ]
+    check "... error envelope" is_error_json unavailable
+    code=$(req POST /v1/edit -F image=@"$WORK/in.png" -F prompt=x)
+    check "new job refused with 503 while draining (got $code)" [ "$code" = 503 ]
+    check "job still answers while draining" [ "$(req GET "/v1/jobs/$ID")" = 200 ]
+    check "healthz still 200" [ "$(req GET /healthz)" = 200 ]
+else
+    fail "server exited before the running job could finish"
+fi
+wait "$SERVER_PID"
+rc=$?
+SERVER_PID=""
+check "exit code 0 after the drain (got $rc)" [ "$rc" -eq 0 ]
+check "the job finished during the drain" /usr/bin/python3 -c "
+import json,sys
+ls=[json.loads(l) for l in open(sys.argv[1])]
+ev=[l.get('event') for l in ls]
+assert 'drain' in ev and ev[-1]=='exit', ev
+assert not any(l.get('detail','').startswith('timeout') for l in ls)" "$LOG"
+
+# drain timeout shorter than the job: canceled, still exit 0, bounded
+start_server --workers 1 --drain-timeout 1
+code=$(req POST /v1/edit -F image=@"$WORK/in.png" -F prompt="too long" -F num_inference_steps=200)
+ID=$(jget "$WORK/body" "j['id']")
+check "long job running" wait_status "$ID" running 200
+t0=$(date +%s)
+stop_server
+t1=$(date +%s)
+check "exit 0 after a drain timeout (got $SERVER_RC)" [ "$SERVER_RC" -eq 0 ]
+check "drain bounded by its timeout (took $((t1 - t0)) s)" [ $((t1 - t0)) -le 15 ]
+check "timeout logged" grep -q '"detail":"timeout' "$LOG"
+finish

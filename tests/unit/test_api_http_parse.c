@@ -1,0 +1,94 @@
+/* Header and query parsing: Content-Type, Prefer, Accept, bearer tokens,
+ * key lists, CORS origins, job ids and strict numbers. */
+#include "check.h"
+#include "http_parse.h"
+
+#include <string.h>
+
+static void test_content_type(void) {
+    char b[128];
+    CHECK(api_parse_content_type(NULL, b, sizeof b) == API_MEDIA_NONE);
+    CHECK(api_parse_content_type("application/json", b, sizeof b) == API_MEDIA_JSON);
+    CHECK(api_parse_content_type("Application/JSON; charset=utf-8", b, sizeof b) == API_MEDIA_JSON);
+    CHECK(api_parse_content_type("application/jsonx", b, sizeof b) == API_MEDIA_OTHER);
+    CHECK(api_parse_content_type("text/plain", b, sizeof b) == API_MEDIA_OTHER);
+    CHECK(api_parse_content_type("multipart/form-data; boundary=----abc123", b, sizeof b) ==
+          API_MEDIA_MULTIPART);
+    CHECK_MSG(strcmp(b, "----abc123") == 0, "boundary '%s'", b);
+    CHECK(api_parse_content_type("multipart/form-data; charset=x; boundary=\"q u\"", b, sizeof b) ==
+          API_MEDIA_MULTIPART);
+    CHECK_MSG(strcmp(b, "q u") == 0, "quoted boundary '%s'", b);
+    api_parse_content_type("multipart/form-data", b, sizeof b);
+    CHECK(b[0] == '\0');
+}
+
+static void test_prefer(void) {
+    CHECK(api_parse_prefer_wait(NULL, 60) == -1);
+    CHECK(api_parse_prefer_wait("wait=10", 60) == 10);
+    CHECK(api_parse_prefer_wait("respond-async, wait=5", 60) == 5);
+    CHECK(api_parse_prefer_wait("wait = 7", 60) == 7);
+    CHECK(api_parse_prefer_wait("wait=600", 60) == 60);
+    CHECK(api_parse_prefer_wait("wait=abc", 60) == -1);
+    CHECK(api_parse_prefer_wait("return=minimal", 60) == -1);
+    CHECK(api_parse_prefer_wait("wait=-3", 60) == -1);
+}
+
+static void test_accept(void) {
+    CHECK(!api_accepts_png(NULL));
+    CHECK(api_accepts_png("image/png"));
+    CHECK(api_accepts_png("application/json, image/png;q=0.5"));
+    CHECK(!api_accepts_png("image/png;q=0"));
+    CHECK(!api_accepts_png("application/json"));
+    CHECK(!api_accepts_png("image/pngx"));
+}
+
+static void test_auth(void) {
+    CHECK(api_bearer_token(NULL) == NULL);
+    CHECK(api_bearer_token("Basic abc") == NULL);
+    CHECK(api_bearer_token("Bearer") == NULL);
+    const char *t = api_bearer_token("Bearer  s3cret");
+    CHECK(t && strcmp(t, "s3cret") == 0);
+    CHECK(api_key_allowed("a1, s3cret ,zz", "s3cret"));
+    CHECK(api_key_allowed("a1,s3cret", "a1"));
+    CHECK(!api_key_allowed("a1,s3cret", "s3cre"));
+    CHECK(!api_key_allowed("a1,s3cret", "s3crett"));
+    CHECK(!api_key_allowed("a1,s3cret", ""));
+    CHECK(!api_key_allowed("a1,,s3cret", ""));
+    CHECK(!api_key_allowed("a1", NULL));
+}
+
+static void test_origins(void) {
+    CHECK(api_origin_allowed("https://a.example, http://localhost:3000", "http://localhost:3000"));
+    CHECK(!api_origin_allowed("https://a.example", "https://a.example.evil"));
+    CHECK(!api_origin_allowed("https://a.example", "https://A.example"));
+    CHECK(!api_origin_allowed("", "https://a.example"));
+    CHECK(!api_origin_allowed("https://a.example", NULL));
+    CHECK(api_origin_allowed("*", "https://anything"));
+}
+
+static void test_ids_and_numbers(void) {
+    CHECK(api_is_job_id("123e4567-e89b-42d3-a456-426614174000"));
+    CHECK(!api_is_job_id("123E4567-e89b-42d3-a456-426614174000"));
+    CHECK(!api_is_job_id("123e4567-e89b-42d3-a456-42661417400"));
+    CHECK(!api_is_job_id("123e4567xe89b-42d3-a456-426614174000"));
+    long long v;
+    CHECK(api_parse_int("42", 1, 100, &v) && v == 42);
+    CHECK(!api_parse_int("42x", 1, 100, &v));
+    CHECK(!api_parse_int("101", 1, 100, &v));
+    CHECK(!api_parse_int("", 1, 100, &v));
+    double d;
+    CHECK(api_parse_double("7.5", &d) && d == 7.5);
+    CHECK(!api_parse_double("nan", &d));
+    CHECK(!api_parse_double("1e999", &d));
+    CHECK(!api_parse_double("1.5.2", &d));
+}
+
+int main(void) {
+    test_content_type();
+    test_prefer();
+    test_accept();
+    test_auth();
+    test_origins();
+    test_ids_and_numbers();
+    return CHECK_DONE();
+}
