@@ -36,7 +36,7 @@ static void emit(json_t *o) {
     char ts[40];
     api_format_time(job_service_now(), ts, sizeof ts);
     json_object_set_new(o, "ts", json_string(ts));
-    char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
     json_decref(o);
     if (!line) return;
     pthread_mutex_lock(&log_mu);

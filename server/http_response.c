@@ -23,7 +23,8 @@ void http_response_bytes(http_response *r, int status, const char *content_type,
 }
 
 void http_response_json(http_response *r, int status, json_t *o) {
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    /* 10 significant digits: 1/1.8 prints as 0.5555555556, not 17 digits of noise */
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(o);
     if (!s) {
         http_response_error(r, API_ERR_INTERNAL, "out of memory rendering JSON");

@@ -3,6 +3,10 @@
 # reciprocal gamma form, and usage errors (exit 2 with a message on stderr).
 set -u
 bin="${I2I_BIN:?I2I_BIN must point to the built i2i}"
+if [ ! -x "$bin" ]; then
+    echo "FAIL: $bin is not built" >&2
+    exit 1
+fi
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 

@@ -7,7 +7,8 @@
 
 make_bundle
 img png 64 64 "$WORK/in.png"
-start_server --workers 1 --queue-max 1
+# the queue bound comes from the environment here, to exercise I2I_* variables
+I2I_QUEUE_MAX=1 start_server --workers 1
 
 submit() { # submit STEPS: prints the status code; body in $WORK/body
     req POST /v1/edit -F image=@"$WORK/in.png" -F prompt="long job" -F num_inference_steps="$1"
