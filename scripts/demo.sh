@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 checkout to a running service:
+# installs packages, builds, makes a tiny model bundle, starts i2i-serve on
+# 127.0.0.1:8080 (I2I_LISTEN overrides), submits a real edit request with
+# curl, polls the job to the end, saves the result, then keeps serving until
+# Ctrl-C. DEMO_EXIT=1 stops the server after the request instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)" --target i2i i2i-serve
+
+OUT=${DEMO_OUT:-out/demo}
+LISTEN=${I2I_LISTEN:-127.0.0.1:8080}
+mkdir -p "$OUT"
+[ -f "$OUT/bundle/manifest.json" ] || build/i2i mkmodel edit --size tiny --out "$OUT/bundle"
+python3 tests/tools/make_png.py "$OUT/input.png" 128 96
+
+build/i2i-serve --bundle "$OUT/bundle" --listen "$LISTEN" --access-log "$OUT/access.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT INT TERM
+BASE="http://$LISTEN"
+for _ in $(seq 1 100); do
+  curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
+  kill -0 $SERVER 2>/dev/null || { echo "server exited" >&2; exit 1; }
+  sleep 0.1
+done
+
+echo "== POST /v1/edit (multipart)"
+curl -sS -D "$OUT/headers.txt" -o "$OUT/job.json" -F image=@"$OUT/input.png" \
+  -F prompt="make it autumn" "$BASE/v1/edit"
+cat "$OUT/job.json"; echo
+JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/job.json")
+echo "== polling GET /v1/jobs/$JOB"
+for _ in $(seq 1 600); do
+  STATUS=$(curl -fsS "$BASE/v1/jobs/$JOB" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+  case $STATUS in succeeded|failed|canceled) break ;; esac
+  sleep 0.2
+done
+echo "status: $STATUS"
+[ "$STATUS" = succeeded ] || exit 1
+curl -fsS -o "$OUT/result.png" "$BASE/v1/jobs/$JOB/result"
+echo "result: $OUT/result.png ($(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print("%dx%d PNG" % struct.unpack(">II", d[16:24]))' "$OUT/result.png"))"
+if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
+echo "serving on $BASE (bundle $OUT/bundle) - Ctrl-C to stop"
+wait $SERVER
