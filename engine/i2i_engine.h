@@ -21,6 +21,10 @@ typedef enum i2i_status {
     I2I_ERR_INTERNAL = 5  /* tensor runtime failure */
 } i2i_status;
 
+/* Both image sides must be at least this many pixels (smaller images carry
+ * nothing to edit and would vanish in the U-Net's downsampling). */
+#define I2I_MIN_IMAGE_SIDE 32
+
 typedef enum i2i_sampler { I2I_SAMPLER_DDIM = 0, I2I_SAMPLER_DPMPP_2M = 1 } i2i_sampler;
 
 /* 8-bit RGB, row-major, width*height*3 bytes. */
@@ -32,9 +36,9 @@ typedef struct i2i_image {
 
 typedef struct i2i_edit_params {
     const char *prompt;
-    int depth;                   /* 1..13; 13 = full U-Net */
-    int steps;                   /* >= 1 */
-    double gamma;                /* time-step schedule control; 1 = uniform */
+    int depth;    /* 1..13; 13 = full U-Net */
+    int steps;    /* >= 1 */
+    double gamma; /* time-step schedule control; 1 = uniform */
     i2i_sampler sampler;
     double eta;                  /* DDIM stochasticity, 0..1 */
     double guidance_scale;       /* text guidance s_T */
@@ -56,8 +60,7 @@ const char *i2i_bundle_task(const i2i_bundle *b); /* "edit", ... */
 /* Runs one edit; on success *out holds a new image of the input's size
  * (free with i2i_image_free). err receives a one-line message otherwise. */
 i2i_status i2i_edit(const i2i_bundle *b, const i2i_image *in, const i2i_edit_params *p,
-                    i2i_progress_fn progress, void *user, i2i_image *out, char *err,
-                    size_t errlen);
+                    i2i_progress_fn progress, void *user, i2i_image *out, char *err, size_t errlen);
 void i2i_image_free(i2i_image *img);
 
 /* Intra-op threads for the calling thread's tensor work. */

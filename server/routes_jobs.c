@@ -64,7 +64,13 @@ static bool decode_image(app *a, const edit_request *er, i2i_image *img, http_re
         image_decode_rgb(er->image, er->image_len, a->cfg->max_pixels, img, err, sizeof err);
     switch (st) {
     case IMAGE_OK:
-        return true;
+        if (img->width >= I2I_MIN_IMAGE_SIDE && img->height >= I2I_MIN_IMAGE_SIDE) return true;
+        /* Refused at submit rather than failing the job later. */
+        http_response_error(resp, API_ERR_INVALID_IMAGE,
+                            "image is %dx%d; both sides must be at least %d pixels", img->width,
+                            img->height, I2I_MIN_IMAGE_SIDE);
+        i2i_image_free(img);
+        return false;
     case IMAGE_ERR_TOO_LARGE:
         http_response_error(resp, API_ERR_IMAGE_TOO_LARGE, "%s", err);
         return false;

@@ -9,7 +9,7 @@
 #include "i2i_engine.h"
 #include "ts.h"
 
-#define IMAGE_MIN_SIDE 32
+#define IMAGE_MIN_SIDE I2I_MIN_IMAGE_SIDE
 
 typedef struct image_frame {
     const i2i_image *src;

@@ -14,10 +14,13 @@ submit() { # submit STEPS: prints the status code; body in $WORK/body
     req POST /v1/edit -F image=@"$WORK/in.png" -F prompt="long job" -F num_inference_steps="$1"
 }
 
-# A: long job, running
-code=$(submit 200)
-check "A accepted" [ "$code" = 202 ]
+# A: long job, running; a short Prefer: wait times out into a 202
+t0=$(date +%s.%N)
+code=$(req POST /v1/edit -H "Prefer: wait=1" -F image=@"$WORK/in.png" -F prompt="long job" -F num_inference_steps=200)
+check "Prefer: wait timeout -> 202 (got $code)" [ "$code" = 202 ]
+check "... after about the wait" /usr/bin/python3 -c "import sys,time; d=time.time()-$t0; sys.exit(0 if 0.9 < d < 10 else 1)"
 A=$(jget "$WORK/body" "j['id']")
+check "... job not finished" one_of "$(jget "$WORK/body" "j['status']")" queued running
 check "A running" wait_status "$A" running 200
 # B: fills the queue
 code=$(submit 200)
