@@ -9,5 +9,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_schedule(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const subcommand SUBCOMMANDS[] = {
     {"tokenize", cmd_tokenize, "print the 77 CLIP token ids of a text"},
     {"inspect", cmd_inspect,
      "parameters and MACs per depth: i2i inspect --config sd15|sd21|ip2p|FILE"},
+    {"search", cmd_search, "gamma/depth searches -> profile: i2i search gamma|depth --help"},
 };
 static const int N_SUBCOMMANDS = (int)(sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]);
 

@@ -17,7 +17,18 @@ typedef struct cost_ctx {
     int h, w; /* current size along the input side */
     int skip_h[UNET_MAX_DEPTH_LEVELS], skip_w[UNET_MAX_DEPTH_LEVELS]; /* input block outputs */
     char bad[160]; /* first tensor that could not be placed */
+    bool overflow; /* a count left int64 (only for absurd configs and sizes) */
 } cost_ctx;
+
+static int64_t mul(cost_ctx *c, int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r)) c->overflow = true;
+    return r;
+}
+
+static void add_to(cost_ctx *c, int64_t *sum, int64_t v) {
+    if (__builtin_add_overflow(*sum, v, sum)) c->overflow = true;
+}
 
 static bool ends_with(const char *s, const char *suffix) {
     size_t ls = strlen(s), lx = strlen(suffix);
@@ -53,11 +64,11 @@ static int64_t conv_macs(cost_ctx *c, const char *name, int64_t numel, int h, in
     if (!strncmp(name, "input_blocks.", 13) && !strcmp(layer_rest(name, 3), "op.weight")) {
         c->h = h / 2; /* stride-2 Downsample; sizes were checked to divide evenly */
         c->w = w / 2;
-        return numel * c->h * c->w;
+        return mul(c, numel, (int64_t)c->h * c->w);
     }
     if (!strncmp(name, "output_blocks.", 14) && !strcmp(layer_rest(name, 3), "conv.weight"))
-        return numel * (2 * (int64_t)h) * (2 * (int64_t)w); /* Upsample: nearest x2, then conv */
-    return numel * h * w;
+        return mul(c, numel, 4 * (int64_t)h * w); /* Upsample: nearest x2, then conv */
+    return mul(c, numel, (int64_t)h * w);
 }
 
 static int64_t linear_tokens(const cost_ctx *c, const char *name, int h, int w) {
@@ -66,10 +77,10 @@ static int64_t linear_tokens(const cost_ctx *c, const char *name, int h, int w) 
     return (int64_t)h * w;
 }
 
-static int64_t attention_macs(const cost_ctx *c, const char *name, int64_t inner, int h, int w) {
+static int64_t attention_macs(cost_ctx *c, const char *name, int64_t inner, int h, int w) {
     const int64_t tokens = (int64_t)h * w;
-    if (ends_with(name, ".attn1.to_q.weight")) return 2 * tokens * tokens * inner;
-    if (ends_with(name, ".attn2.to_q.weight")) return 2 * tokens * c->ctx_len * inner;
+    if (ends_with(name, ".attn1.to_q.weight")) return mul(c, mul(c, 2 * tokens, tokens), inner);
+    if (ends_with(name, ".attn2.to_q.weight")) return mul(c, mul(c, 2 * tokens, c->ctx_len), inner);
     return 0;
 }
 
@@ -86,12 +97,12 @@ static void add_param(void *user, const char *name, const int64_t *shape, int nd
     if (ends_with(name, ".weight") && (ndim == 4 || ndim == 2)) {
         int64_t numel = 1;
         for (int d = 0; d < ndim; d++)
-            numel *= shape[d];
-        if (ndim == 4)
-            m->conv += conv_macs(c, name, numel, h, w);
-        else {
-            m->linear += numel * linear_tokens(c, name, h, w);
-            m->attn += attention_macs(c, name, shape[0], h, w);
+            numel = mul(c, numel, shape[d]);
+        if (ndim == 4) {
+            add_to(c, &m->conv, conv_macs(c, name, numel, h, w));
+        } else {
+            add_to(c, &m->linear, mul(c, numel, linear_tokens(c, name, h, w)));
+            add_to(c, &m->attn, attention_macs(c, name, shape[0], h, w));
         }
     }
     if (!strncmp(name, "input_blocks.", 13) && level >= 1 && level <= c->n) {
@@ -133,6 +144,10 @@ bool unet_cost_profile_compute(const unet_config *cfg, int height, int width, in
     if (!unet_params_foreach(cfg, "", add_param, &c, err, errlen)) return false;
     if (c.bad[0]) {
         snprintf(err, errlen, "unet cost: no depth level for tensor '%s'", c.bad);
+        return false;
+    }
+    if (c.overflow) {
+        snprintf(err, errlen, "unet cost: MAC counts for this config and size exceed 64 bits");
         return false;
     }
     out->n_depths = n + 1;

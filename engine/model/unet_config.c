@@ -45,8 +45,10 @@ static bool get_int(json_t *o, const char *key, int *out, bool required, char *e
         if (required) snprintf(err, n, "unet config: \"%s\" is required", key);
         return !required;
     }
-    if (!json_is_integer(v)) {
-        snprintf(err, n, "unet config: \"%s\" must be an integer", key);
+    /* -1 is LDM's "unused"; the upper bound keeps a huge value from wrapping
+     * into a plausible int (check_config judges the real ranges). */
+    if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > (1 << 24)) {
+        snprintf(err, n, "unet config: \"%s\" must be an integer in -1..%d", key, 1 << 24);
         return false;
     }
     *out = (int)json_integer_value(v);

@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #define PROFILE_FORMAT "i2i-profile/1"
-#define PROFILE_MAX 64
+#define PROFILE_MAX 32
 #define PROFILE_TABLE_MAX_COLS 16
 #define PROFILE_TABLE_MAX_ROWS 16
 
@@ -51,17 +51,17 @@ typedef struct profile_gamma_table {
     double image_guidance_scale[PROFILE_TABLE_MAX_COLS]; /* strictly increasing */
     int n_rows;
     profile_gamma_row rows[PROFILE_TABLE_MAX_ROWS];
-    char source[160];
+    char source[320];
 } profile_gamma_table;
 
 /* Per-job cost, filled by profile_set_compute_cost (U-Net work only: the
  * VAE and text encoder run once per job whatever the profile). */
 typedef struct profile_cost {
     bool known;
-    int64_t params_total;     /* U-Net parameters of the full model */
-    int64_t params_kept;      /* at the profile's depth */
+    int64_t params_total; /* U-Net parameters of the full model */
+    int64_t params_kept;  /* at the profile's depth */
     double macs_per_unet_call;
-    int unet_evals_per_job;   /* steps x evaluations per step of the task */
+    int unet_evals_per_job; /* steps x evaluations per step of the task */
     double macs_per_job;
     int latent_width, latent_height;
     double speedup_vs_baseline; /* baseline MACs / own MACs; 0 when no baseline */
