@@ -25,7 +25,7 @@ typedef struct wfile {
 typedef struct wentry {
     const st_entry *se; /* name, dtype and shape; lives in file->st */
     ts_tensor *t;       /* detached; NULL for dtypes the store does not load */
-    int file;           /* index into weights.files */
+    int file;           /* index into weights.files; MEMORY_FILE for weights_add_tensor */
 } wentry;
 
 struct weights {
@@ -36,6 +36,9 @@ struct weights {
     int *slots; /* hash table of entry indices, -1 = empty; size is a power of two */
     size_t nslots;
 };
+
+/* wentry.file of a tensor added in memory; its st_entry is then owned by the store. */
+#define MEMORY_FILE (-1)
 
 /* ---- file references ---- */
 
@@ -181,13 +184,18 @@ static void fail(char *err, size_t errlen, const char *fmt, ...) {
     va_end(ap);
 }
 
+static const char *origin_of(const weights *w, int k) {
+    int f = w->entries[k].file;
+    return f == MEMORY_FILE ? "memory" : st_path(w->files[f]->st);
+}
+
 static bool check_no_duplicates(const weights *w, const st_file *st, char *err, size_t errlen) {
     for (int i = 0; i < st_count(st); i++) {
         const char *name = st_entry_at(st, i)->name;
         int k = find_index(w, name);
         if (k >= 0) {
             fail(err, errlen, "%s: tensor '%s' is already loaded from %s", st_path(st), name,
-                 st_path(w->files[w->entries[k].file]->st));
+                 origin_of(w, k));
             return false;
         }
     }
@@ -279,9 +287,81 @@ weights *weights_open(const char *path, char *err, size_t errlen) {
     return w;
 }
 
+/* The name and shape record of an in-memory tensor. */
+static st_entry *memory_entry(const char *name, ts_tensor *t) {
+    st_entry *e = calloc(1, sizeof *e);
+    char *copy = strdup(name);
+    if (!e || !copy || ts_ndim(t) > ST_MAX_DIMS) {
+        free(e);
+        free(copy);
+        return NULL;
+    }
+    e->name = copy;
+    e->dtype = ST_F32;
+    e->ndim = ts_ndim(t);
+    for (int d = 0; d < e->ndim; d++)
+        e->shape[d] = ts_dim(t, d);
+    e->numel = ts_numel(t);
+    e->nbytes = (size_t)e->numel * sizeof(float);
+    return e;
+}
+
+static void free_memory_entries(wentry *e, int n) {
+    for (int i = 0; i < n; i++) {
+        if (e[i].file != MEMORY_FILE) continue;
+        free((char *)e[i].se->name);
+        free((st_entry *)e[i].se);
+    }
+}
+
+weights *weights_new_empty(void) {
+    return calloc(1, sizeof(weights));
+}
+
+bool weights_add_tensor(weights *w, const char *name, ts_tensor *t, char *err, size_t errlen) {
+    if (!w || !name || !t) {
+        fail(err, errlen, "weights_add_tensor: no store, name or tensor%s%s",
+             ts_failed() ? ": " : "", ts_last_error());
+        return false;
+    }
+    if (find_index(w, name) >= 0) {
+        fail(err, errlen, "tensor '%s' is already loaded from %s", name,
+             origin_of(w, find_index(w, name)));
+        return false;
+    }
+    wentry *grown = realloc(w->entries, ((size_t)w->n + 1) * sizeof *grown);
+    if (grown) w->entries = grown;
+    st_entry *se = grown ? memory_entry(name, t) : NULL;
+    ts_tensor *own = se ? ts_detach(t) : NULL;
+    if (!own) {
+        if (se) free_memory_entries(&(wentry){.se = se, .file = MEMORY_FILE}, 1);
+        fail(err, errlen, "weights_add_tensor '%s': out of memory or rank above %d", name,
+             ST_MAX_DIMS);
+        return false;
+    }
+    w->entries[w->n++] = (wentry){.se = se, .t = own, .file = MEMORY_FILE};
+    /* The table grows (doubling) only when half full, so adds stay amortised O(1). */
+    if (2 * (size_t)w->n > w->nslots) {
+        if (!rehash(w)) {
+            w->n--;
+            ts_free(own);
+            free_memory_entries(&(wentry){.se = se, .file = MEMORY_FILE}, 1);
+            fail(err, errlen, "weights_add_tensor '%s': out of memory", name);
+            return false;
+        }
+        return true;
+    }
+    size_t mask = w->nslots - 1, i = hash_name(name) & mask;
+    while (w->slots[i] >= 0)
+        i = (i + 1) & mask;
+    w->slots[i] = w->n - 1;
+    return true;
+}
+
 void weights_close(weights *w) {
     if (!w) return;
     free_tensors(w->entries, w->n);
+    free_memory_entries(w->entries, w->n);
     for (int i = 0; i < w->nfiles; i++)
         wfile_unref(w->files[i]);
     free(w->files);

@@ -18,6 +18,12 @@ weights *weights_open(const char *path, char *err, size_t errlen);
 bool weights_add_file(weights *w, const char *path, char *err, size_t errlen);
 void weights_close(weights *w);
 
+/* In-memory store (benchmarks, tools): starts empty; weights_add_tensor takes
+ * a float32 tensor under a name (the store detaches its own handle, so the
+ * caller's handle stays the caller's). A duplicate name is an error. */
+weights *weights_new_empty(void);
+bool weights_add_tensor(weights *w, const char *name, ts_tensor *t, char *err, size_t errlen);
+
 bool weights_has(const weights *w, const char *name);
 /* Missing name -> ts_error_set("missing tensor '<name>'") and NULL. */
 ts_tensor *weights_get(const weights *w, const char *name);

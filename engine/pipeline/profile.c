@@ -264,7 +264,7 @@ static int list_json(const char *dir, char ***names, int *n, char *err, size_t e
         (*names)[(*n)++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(*names, (size_t)*n, sizeof(char *), cmp_str);
+    if (*n > 0) qsort(*names, (size_t)*n, sizeof(char *), cmp_str); /* names is NULL when empty */
     return 0;
 }
 

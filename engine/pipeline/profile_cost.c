@@ -1,6 +1,7 @@
 /* Per-job cost of each profile from the U-Net's own accounting
  * (unet_params.h, unet_cost.h), and the speed-up against its baseline. */
 #include "profile.h"
+#include "bundle.h"
 #include "unet_cost.h"
 #include "unet_params.h"
 
@@ -54,4 +55,13 @@ int profile_set_compute_cost(profile_set *set, const unet_config *cfg, int laten
             p->cost.speedup_vs_baseline = base->cost.macs_per_job / p->cost.macs_per_job;
     }
     return 0;
+}
+
+int profile_set_compute_cost_for_bundle(profile_set *set, const i2i_bundle *b, int image_w,
+                                        int image_h, char *err, size_t errlen) {
+    int align = 8 << (b->unet_cfg.n_levels - 1); /* VAE factor x U-Net downsampling */
+    if (image_w < 1 || image_h < 1) return snprintf(err, errlen, "bad image size"), -1;
+    int lw = (image_w + align - 1) / align * align / 8,
+        lh = (image_h + align - 1) / align * align / 8;
+    return profile_set_compute_cost(set, &b->unet_cfg, lw, lh, err, errlen);
 }

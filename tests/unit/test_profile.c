@@ -201,6 +201,31 @@ static void test_cost(profile_set *set) {
     CHECK(profile_set_compute_cost(set, &cfg, 63, 64, err, sizeof err) == -1);
 }
 
+/* On a real bundle (the tiny one `i2i mkmodel` writes): the latent size
+ * follows the pipelines' padding and every shipped profile gets a cost. */
+static void test_cost_for_bundle(profile_set *set) {
+    const char *bin = getenv("I2I_BIN");
+    if (!bin) return;
+    char dir[] = "/tmp/i2i_test_profile_bundle_XXXXXX", cmd[4096], err[512] = "";
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(cmd, sizeof cmd, "'%s' mkmodel edit --size tiny --out '%s/b' >/dev/null", bin, dir);
+    CHECK(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd, "%s/b", dir);
+    i2i_bundle *b = i2i_bundle_load(cmd, err, sizeof err);
+    CHECK_MSG(b != NULL, "%s", err);
+    if (b) {
+        CHECK_MSG(profile_set_compute_cost_for_bundle(set, b, 500, 300, err, sizeof err) == 0, "%s",
+                  err);
+        const profile *e = profile_set_find(set, "edit");
+        /* tiny U-Net: 4 levels, so sides pad to multiples of 64 px */
+        CHECK(e->cost.known && e->cost.latent_width == 64 && e->cost.latent_height == 40);
+        CHECK(e->cost.params_kept < e->cost.params_total && e->cost.speedup_vs_baseline > 5);
+        i2i_bundle_free(b);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
     profile_set *set = load_shipped();
     if (set->count) {
@@ -208,6 +233,7 @@ int main(void) {
         test_overrides(set);
         test_roundtrip(set);
         test_cost(set);
+        test_cost_for_bundle(set);
     }
     test_bad_files();
     test_bad_dir();
