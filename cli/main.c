@@ -1,7 +1,7 @@
 /* i2i: command-line front end of the engine (run a job, make tiny models,
  * evaluate one network, print schedules, tokenize, inspect costs). */
 #include "commands.h"
-#include "ts.h"
+#include "i2i_engine.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,7 +35,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    ts_runtime_init();
+    i2i_runtime_init();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -63,6 +63,11 @@ i2i_status i2i_edit(const i2i_bundle *b, const i2i_image *in, const i2i_edit_par
                     i2i_progress_fn progress, void *user, i2i_image *out, char *err, size_t errlen);
 void i2i_image_free(i2i_image *img);
 
+/* Process-wide runtime tuning (keeps large activation buffers in the heap
+ * instead of returning them to the kernel after every call); call once at
+ * the start of main(). */
+void i2i_runtime_init(void);
+
 /* Intra-op threads for the calling thread's tensor work. */
 void i2i_set_threads(int n);
 

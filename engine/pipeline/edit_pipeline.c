@@ -32,6 +32,10 @@ void i2i_set_threads(int n) {
     ts_set_num_threads(n);
 }
 
+void i2i_runtime_init(void) {
+    ts_runtime_init();
+}
+
 void i2i_image_free(i2i_image *img) {
     if (!img) return;
     free(img->rgb);
