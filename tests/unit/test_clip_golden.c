@@ -2,6 +2,7 @@
  * residual stream after layer 0, last_hidden_state, causality, the parameter
  * layout and SD1 counts, and clear errors for bad weights, configs and ids. */
 #include "check.h"
+#include "layout_check.h"
 #include "clip_text.h"
 #include "weights.h"
 
@@ -11,42 +12,17 @@
 #define PASS_LIMIT 2e-5 /* README: float32 lands <= ~2.2e-6; LN eps 1e-6 bug shows 0.046 */
 #define ROWS 2
 
-typedef struct layout_ctx {
-    const weights *w; /* NULL: just count */
-    int n;
-    int64_t values;
-    int mismatches;
-} layout_ctx;
-
-static void visit_param(void *user, const char *name, const int64_t *shape, int ndim) {
-    layout_ctx *ctx = user;
-    int64_t numel = 1;
-    for (int i = 0; i < ndim; i++)
-        numel *= shape[i];
-    ctx->n++;
-    ctx->values += numel;
-    if (!ctx->w) return;
-    ts_tensor *t = weights_has(ctx->w, name) ? weights_get(ctx->w, name) : NULL;
-    bool same = t && ts_ndim(t) == ndim;
-    for (int i = 0; same && i < ndim; i++)
-        same = ts_dim(t, i) == shape[i];
-    if (!same) {
-        fprintf(stderr, "layout: %s missing or of another shape in the golden file\n", name);
-        ctx->mismatches++;
-    }
-}
-
 static void test_layout(const weights *w, const clip_text_config *tiny) {
-    layout_ctx ctx = {w, 0, 0, 0};
-    clip_text_params_foreach(tiny, PREFIX, visit_param, &ctx);
+    layout_check ctx = {w, 0, 0, 0};
+    clip_text_params_foreach(tiny, PREFIX, layout_check_visit, &ctx);
     CHECK_MSG(ctx.mismatches == 0, "%d layout tensors differ from the file", ctx.mismatches);
     CHECK_MSG(ctx.n == weights_count(w), "layout lists %d tensors, file has %d", ctx.n,
               weights_count(w));
 
     clip_text_config sd1;
     clip_text_config_sd1(&sd1);
-    layout_ctx count = {NULL, 0, 0, 0};
-    clip_text_params_foreach(&sd1, PREFIX, visit_param, &count);
+    layout_check count = {NULL, 0, 0, 0};
+    clip_text_params_foreach(&sd1, PREFIX, layout_check_visit, &count);
     CHECK_MSG(count.n == 196, "SD1 CLIP has %d tensors", count.n);
     CHECK_MSG(count.values == 123060480, "SD1 CLIP has %lld values", (long long)count.values);
 }

@@ -5,6 +5,7 @@
  * against the files and SD-1.5's counts; clear errors for weights that do not
  * fit the config and for bad inputs; flat scope stack and concurrent calls. */
 #include "check.h"
+#include "layout_check.h"
 #include "unet.h"
 #include "weights.h"
 
@@ -106,42 +107,18 @@ static void test_depths(const char *label, const fixture *f, int expect_n_depths
 
 /* ---- layout ---- */
 
-typedef struct layout_ctx {
-    const weights *w;
-    int n, mismatches;
-    int64_t values;
-} layout_ctx;
-
-static void visit_param(void *user, const char *name, const int64_t *shape, int ndim) {
-    layout_ctx *ctx = user;
-    int64_t numel = 1;
-    for (int i = 0; i < ndim; i++)
-        numel *= shape[i];
-    ctx->n++;
-    ctx->values += numel;
-    if (!ctx->w) return;
-    ts_tensor *t = weights_has(ctx->w, name) ? weights_get(ctx->w, name) : NULL;
-    bool same = t && ts_ndim(t) == ndim;
-    for (int i = 0; same && i < ndim; i++)
-        same = ts_dim(t, i) == shape[i];
-    if (!same) {
-        fprintf(stderr, "layout: %s missing or of another shape in the file\n", name);
-        ctx->mismatches++;
-    }
-}
-
 static void test_layout(const fixture *f) {
     char err[256] = "";
-    layout_ctx ctx = {f->w, 0, 0, 0};
-    CHECK(unet_params_foreach(&f->cfg, PREFIX, visit_param, &ctx, err, sizeof err));
+    layout_check ctx = {f->w, 0, 0, 0};
+    CHECK(unet_params_foreach(&f->cfg, PREFIX, layout_check_visit, &ctx, err, sizeof err));
     CHECK_MSG(ctx.mismatches == 0, "%d layout tensors differ from the file", ctx.mismatches);
     CHECK_MSG(ctx.n == weights_count(f->w), "layout lists %d tensors, file has %d", ctx.n,
               weights_count(f->w));
 
     unet_config sd;
     CHECK(unet_config_preset("sd15", &sd));
-    layout_ctx count = {NULL, 0, 0, 0};
-    CHECK(unet_params_foreach(&sd, PREFIX, visit_param, &count, err, sizeof err));
+    layout_check count = {NULL, 0, 0, 0};
+    CHECK(unet_params_foreach(&sd, PREFIX, layout_check_visit, &count, err, sizeof err));
     CHECK_MSG(count.n == 686, "SD-1.5 U-Net has %d tensors", count.n);
     CHECK_MSG(count.values == 859520964LL, "SD-1.5 U-Net has %lld values", (long long)count.values);
 }

@@ -3,6 +3,7 @@
  * tensors and the SD counts, and clear errors for bad weights, configs and
  * inputs. */
 #include "check.h"
+#include "layout_check.h"
 #include "vae.h"
 #include "weights.h"
 
@@ -11,42 +12,17 @@
 #define PREFIX "first_stage_model."
 #define PASS_LIMIT 3e-5 /* README: float32 lands <= ~5e-6; eps 1e-5 bug shows 1.4e-4 */
 
-typedef struct layout_ctx {
-    const weights *w; /* NULL: just count */
-    int n;
-    int64_t values;
-    int mismatches;
-} layout_ctx;
-
-static void visit_param(void *user, const char *name, const int64_t *shape, int ndim) {
-    layout_ctx *ctx = user;
-    int64_t numel = 1;
-    for (int i = 0; i < ndim; i++)
-        numel *= shape[i];
-    ctx->n++;
-    ctx->values += numel;
-    if (!ctx->w) return;
-    ts_tensor *t = weights_has(ctx->w, name) ? weights_get(ctx->w, name) : NULL;
-    bool same = t && ts_ndim(t) == ndim;
-    for (int i = 0; same && i < ndim; i++)
-        same = ts_dim(t, i) == shape[i];
-    if (!same) {
-        fprintf(stderr, "layout: %s missing or of another shape in the golden file\n", name);
-        ctx->mismatches++;
-    }
-}
-
 static void test_layout(const weights *w, const vae_config *tiny) {
-    layout_ctx ctx = {w, 0, 0, 0};
-    vae_params_foreach(tiny, PREFIX, visit_param, &ctx);
+    layout_check ctx = {w, 0, 0, 0};
+    vae_params_foreach(tiny, PREFIX, layout_check_visit, &ctx);
     CHECK_MSG(ctx.mismatches == 0, "%d layout tensors differ from the file", ctx.mismatches);
     CHECK_MSG(ctx.n == weights_count(w), "layout lists %d tensors, file has %d", ctx.n,
               weights_count(w));
 
     vae_config sd;
     vae_config_sd(&sd);
-    layout_ctx count = {NULL, 0, 0, 0};
-    vae_params_foreach(&sd, PREFIX, visit_param, &count);
+    layout_check count = {NULL, 0, 0, 0};
+    vae_params_foreach(&sd, PREFIX, layout_check_visit, &count);
     CHECK_MSG(count.n == 248, "SD VAE has %d tensors", count.n);
     CHECK_MSG(count.values == 83653863, "SD VAE has %lld values", (long long)count.values);
 }
