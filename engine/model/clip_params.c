@@ -1,5 +1,6 @@
 /* CLIP text configuration and parameter layout (HF CLIPTextModel names). */
 #include "clip_text.h"
+#include "config_json.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -90,13 +91,8 @@ static bool json_intermediate(json_t *root, const clip_text_config *c, char *err
 }
 
 bool clip_text_config_from_json(const char *json, clip_text_config *c, char *err, size_t errlen) {
-    json_error_t jerr;
-    json_t *root = json_loads(json ? json : "", 0, &jerr);
-    if (!json_is_object(root)) {
-        snprintf(err, errlen, "clip config: not a JSON object (%s, line %d)", jerr.text, jerr.line);
-        json_decref(root);
-        return false;
-    }
+    json_t *root = config_json_object(json, "clip", err, errlen);
+    if (!root) return false;
     bool ok = json_int2(root, "vocab_size", NULL, &c->vocab_size, err, errlen) &&
               json_int2(root, "width", "hidden_size", &c->width, err, errlen) &&
               json_int2(root, "layers", "num_hidden_layers", &c->layers, err, errlen) &&

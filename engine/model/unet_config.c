@@ -1,5 +1,6 @@
 /* U-Net configuration: presets and the LDM JSON config keys. */
 #include "unet_config.h"
+#include "config_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -97,13 +98,8 @@ static bool check_config(const unet_config *c, char *err, size_t n) {
 }
 
 bool unet_config_from_json(const char *text, unet_config *out, char *err, size_t n) {
-    json_error_t jerr;
-    json_t *o = json_loads(text, 0, &jerr);
-    if (!json_is_object(o)) {
-        snprintf(err, n, "unet config: not a JSON object (%s)", jerr.text);
-        json_decref(o);
-        return false;
-    }
+    json_t *o = config_json_object(text, "unet", err, n);
+    if (!o) return false;
     memset(out, 0, sizeof *out);
     out->num_heads = -1;
     out->num_head_channels = -1;

@@ -2,6 +2,7 @@
  * AutoencoderKL tensor names and shapes. The loader (vae.c), the parameter
  * enumerator and the bundle writer all walk this same layout. */
 #include "vae.h"
+#include "config_json.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -127,13 +128,8 @@ static bool json_fixed_options(json_t *root, char *err, size_t errlen) {
 }
 
 bool vae_config_from_json(const char *json, vae_config *c, char *err, size_t errlen) {
-    json_error_t jerr;
-    json_t *root = json_loads(json ? json : "", 0, &jerr);
-    if (!json_is_object(root)) {
-        snprintf(err, errlen, "vae config: not a JSON object (%s, line %d)", jerr.text, jerr.line);
-        json_decref(root);
-        return false;
-    }
+    json_t *root = config_json_object(json, "vae", err, errlen);
+    if (!root) return false;
     vae_config_sd(c);
     bool ok = json_ch_mult(root, c, err, errlen) &&
               json_int(root, "ch", true, &c->ch, err, errlen) &&
