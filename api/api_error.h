@@ -10,7 +10,7 @@
 typedef enum api_error_code {
     API_OK = 0,
     API_ERR_INVALID_REQUEST,        /* 400 malformed JSON / multipart / query */
-    API_ERR_INVALID_PARAMETER,      /* 400 a value out of range or of the wrong type */
+    API_ERR_INVALID_PARAMETER,      /* 400 a value of the wrong type or form */
     API_ERR_UNKNOWN_FIELD,          /* 400 a field we do not know */
     API_ERR_MISSING_FIELD,          /* 400 a required field is absent */
     API_ERR_INVALID_IMAGE,          /* 400 corrupt or unsupported image */
@@ -24,6 +24,8 @@ typedef enum api_error_code {
     API_ERR_PAYLOAD_TOO_LARGE,      /* 413 body over --max-body-bytes */
     API_ERR_UNSUPPORTED_MEDIA_TYPE, /* 415 */
     API_ERR_IMAGE_TOO_LARGE,        /* 422 pixels over --max-pixels */
+    API_ERR_OUT_OF_RANGE,           /* 422 a well-formed value outside its (profile's) range */
+    API_ERR_UNKNOWN_PROFILE,        /* 422 no profile of that name for the task */
     API_ERR_QUEUE_FULL,             /* 429 */
     API_ERR_INTERNAL,               /* 500 */
     API_ERR_UNAVAILABLE,            /* 503 loading or draining */

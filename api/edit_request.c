@@ -24,14 +24,16 @@ static const field_spec fields[] = {
     {"prompt", F_STRING, EDIT_GIVEN_PROMPT, 0, 0},
     {"profile", F_STRING, EDIT_GIVEN_PROFILE, 0, 0},
     {"scheduler", F_STRING, EDIT_GIVEN_SCHEDULER, 0, 0},
-    {"num_inference_steps", F_INT, EDIT_GIVEN_STEPS, API_STEPS_MIN, API_STEPS_MAX},
-    {"depth", F_INT, EDIT_GIVEN_DEPTH, API_DEPTH_MIN, API_DEPTH_MAX},
+    /* depth, steps and gamma: representable here, ranged by the profile */
+    {"num_inference_steps", F_INT, EDIT_GIVEN_STEPS, -API_PROFILE_INT_ABS_MAX,
+     API_PROFILE_INT_ABS_MAX},
+    {"depth", F_INT, EDIT_GIVEN_DEPTH, -API_PROFILE_INT_ABS_MAX, API_PROFILE_INT_ABS_MAX},
     {"seed", F_INT, EDIT_GIVEN_SEED, 0, (double)API_SEED_MAX},
     {"guidance_scale", F_DOUBLE, EDIT_GIVEN_GUIDANCE, API_GUIDANCE_MIN, API_GUIDANCE_MAX},
     {"image_guidance_scale", F_DOUBLE, EDIT_GIVEN_IMAGE_GUIDANCE, API_GUIDANCE_MIN,
      API_GUIDANCE_MAX},
     {"eta", F_DOUBLE, EDIT_GIVEN_ETA, API_ETA_MIN, API_ETA_MAX},
-    {"gamma", F_DOUBLE, EDIT_GIVEN_GAMMA, API_GAMMA_MIN, API_GAMMA_MAX},
+    {"gamma", F_DOUBLE, EDIT_GIVEN_GAMMA, -API_GAMMA_ABS_MAX, API_GAMMA_ABS_MAX},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -125,14 +127,20 @@ static bool set_string(edit_request *r, const field_spec *f, const char *v, size
     return true;
 }
 
-static bool set_number(edit_request *r, const field_spec *f, double v, api_error *e) {
-    if (!isfinite(v) || v < f->min || v > f->max) {
-        if (f->kind == F_INT)
-            return api_error_set(e, API_ERR_INVALID_PARAMETER,
-                                 "%s must be an integer in [%.0f, %.0f]", f->name, f->min, f->max);
-        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a number in [%g, %g]",
+/* A well-formed number outside the field's fixed range: 422, like the
+ * profile's range errors. */
+static bool range_error(const field_spec *f, api_error *e) {
+    if (f->kind == F_INT)
+        return api_error_set(e, API_ERR_OUT_OF_RANGE, "%s must be an integer in [%.0f, %.0f]",
                              f->name, f->min, f->max);
-    }
+    return api_error_set(e, API_ERR_OUT_OF_RANGE, "%s must be a number in [%g, %g]", f->name,
+                         f->min, f->max);
+}
+
+static bool set_number(edit_request *r, const field_spec *f, double v, api_error *e) {
+    if (!isfinite(v))
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a finite number", f->name);
+    if (v < f->min || v > f->max) return range_error(f, e);
     if (f->kind == F_INT && v != floor(v))
         return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be an integer", f->name);
     switch (f->given_bit) {
@@ -216,8 +224,9 @@ static bool json_field(edit_request *r, const field_spec *f, json_t *v, api_erro
             return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be %s", f->name,
                                  f->kind == F_INT ? "an integer" : "a number");
         if (json_is_integer(v) && f->kind == F_INT &&
-            (json_integer_value(v) < 0 || json_integer_value(v) > (json_int_t)f->max))
-            return set_number(r, f, -1.0, e); /* out of range; exact ints beyond 2^53 too */
+            (json_integer_value(v) < (json_int_t)f->min ||
+             json_integer_value(v) > (json_int_t)f->max))
+            return range_error(f, e); /* exact, also for integers beyond 2^53 */
         return set_number(r, f, json_number_value(v), e);
     }
 }
@@ -272,13 +281,10 @@ static bool multipart_field(edit_request *r, const field_spec *f, const multipar
     double v;
     long long iv;
     if (f->kind == F_INT) {
-        if (!api_parse_int(text, 0, (long long)f->max, &iv)) {
-            if (!api_parse_double(text, &v))
-                return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be an integer",
-                                     f->name);
-            return set_number(r, f, v < 0 ? v : f->max + 1, e); /* range message */
-        }
-        v = (double)iv;
+        if (api_parse_int(text, (long long)f->min, (long long)f->max, &iv))
+            v = (double)iv;
+        else if (!api_parse_double(text, &v)) /* else set_number says what is wrong */
+            return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be an integer", f->name);
     } else if (!api_parse_double(text, &v))
         return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a number", f->name);
     return set_number(r, f, v, e);
@@ -327,38 +333,73 @@ uint64_t edit_request_hash(const edit_request *r) {
 
 /* ---- resolution over a profile ---- */
 
-bool edit_request_resolve(const edit_request *r, const api_profile_set *profiles,
-                          uint64_t random_seed, edit_resolved *out, api_error *e) {
-    memset(out, 0, sizeof *out);
-    const api_profile *p = (r->given & EDIT_GIVEN_PROFILE) ? api_profiles_find(profiles, r->profile)
-                                                           : api_profiles_default(profiles, "edit");
-    if (!p)
-        return api_error_set(e, API_ERR_INVALID_PARAMETER,
-                             "unknown profile '%s' (GET /v1/profiles lists them)", r->profile);
-    if (strcmp(p->task, "edit") != 0)
-        return api_error_set(e, API_ERR_INVALID_PARAMETER, "profile '%s' is for task %s, not edit",
-                             p->name, p->task);
-    snprintf(out->profile, sizeof out->profile, "%s", p->name);
-    i2i_edit_params *q = &out->params;
-    i2i_edit_params_default(q);
+static const profile *pick_profile(const edit_request *r, const profile_set *set, api_error *e) {
+    const profile *p = (r->given & EDIT_GIVEN_PROFILE) ? profile_set_find(set, r->profile)
+                                                       : profile_set_default(set, "edit");
+    if (p && strcmp(p->task, "edit") == 0) return p;
+    char names[400];
+    api_profiles_names(set, "edit", names, sizeof names);
+    if (p)
+        api_error_set(e, API_ERR_UNKNOWN_PROFILE,
+                      "profile '%s' is for task %s, not edit; edit profiles: %s", p->name, p->task,
+                      names);
+    else if (r->given & EDIT_GIVEN_PROFILE)
+        api_error_set(e, API_ERR_UNKNOWN_PROFILE, "unknown profile '%s'; edit profiles: %s",
+                      r->profile, names[0] ? names : "(none)");
+    else
+        api_error_set(e, API_ERR_UNKNOWN_PROFILE, "the server has no edit profile");
+    return NULL;
+}
+
+/* The request's fields in the engine profile module's terms. */
+static void to_profile_request(const edit_request *r, uint64_t seed, profile_request *q) {
+    static const struct {
+        unsigned edit_bit, profile_bit;
+    } bits[] = {{EDIT_GIVEN_DEPTH, PROFILE_GIVEN_DEPTH},
+                {EDIT_GIVEN_STEPS, PROFILE_GIVEN_STEPS},
+                {EDIT_GIVEN_GAMMA, PROFILE_GIVEN_GAMMA},
+                {EDIT_GIVEN_SCHEDULER, PROFILE_GIVEN_SAMPLER},
+                {EDIT_GIVEN_ETA, PROFILE_GIVEN_ETA},
+                {EDIT_GIVEN_GUIDANCE, PROFILE_GIVEN_GUIDANCE},
+                {EDIT_GIVEN_IMAGE_GUIDANCE, PROFILE_GIVEN_IMAGE_GUIDANCE}};
+    memset(q, 0, sizeof *q);
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (r->given & bits[i].edit_bit) q->given |= bits[i].profile_bit;
+    q->given |= PROFILE_GIVEN_SEED; /* profiles have no seed: always the request's or random */
     q->prompt = r->prompt;
-    q->depth = (r->given & EDIT_GIVEN_DEPTH) ? r->depth : p->depth;
-    q->steps = (r->given & EDIT_GIVEN_STEPS) ? r->steps : p->steps;
-    q->gamma = (r->given & EDIT_GIVEN_GAMMA) ? r->gamma : p->gamma;
-    q->sampler = (r->given & EDIT_GIVEN_SCHEDULER) ? r->sampler : p->sampler;
-    q->eta = (r->given & EDIT_GIVEN_ETA) ? r->eta : p->eta;
-    q->guidance_scale = (r->given & EDIT_GIVEN_GUIDANCE) ? r->guidance_scale : p->guidance_scale;
-    q->image_guidance_scale =
-        (r->given & EDIT_GIVEN_IMAGE_GUIDANCE) ? r->image_guidance_scale : p->image_guidance_scale;
-    q->seed = (r->given & EDIT_GIVEN_SEED) ? r->seed : (random_seed & (uint64_t)API_SEED_MAX);
+    q->depth = r->depth;
+    q->steps = r->steps;
+    q->gamma = r->gamma;
+    q->sampler = r->sampler;
+    q->eta = r->eta;
+    q->guidance_scale = r->guidance_scale;
+    q->image_guidance_scale = r->image_guidance_scale;
+    q->seed = (r->given & EDIT_GIVEN_SEED) ? r->seed : seed;
+}
+
+bool edit_request_resolve(const edit_request *r, const profile_set *profiles, uint64_t random_seed,
+                          edit_resolved *out, api_error *e) {
+    memset(out, 0, sizeof *out);
+    const profile *p = pick_profile(r, profiles, e);
+    if (!p) return false;
+    profile_request q;
+    to_profile_request(r, random_seed & (uint64_t)API_SEED_MAX, &q);
+    profile_resolved pr;
+    char err[sizeof e->message];
+    if (profile_resolve(p, &q, &pr, err, sizeof err) != 0)
+        return api_error_set(e, API_ERR_OUT_OF_RANGE, "%s", err);
+    snprintf(out->profile, sizeof out->profile, "%s", p->name);
+    out->params = pr.params;
+    out->gamma_origin = pr.gamma_origin;
     return true;
 }
 
 json_t *edit_resolved_json(const edit_resolved *res) {
     const i2i_edit_params *q = &res->params;
-    return json_pack("{s:s?,s:i,s:f,s:f,s:I,s:s,s:f,s:i,s:f}", "prompt", q->prompt,
+    return json_pack("{s:s?,s:i,s:f,s:f,s:I,s:s,s:f,s:i,s:f,s:s}", "prompt", q->prompt,
                      "num_inference_steps", q->steps, "guidance_scale", q->guidance_scale,
                      "image_guidance_scale", q->image_guidance_scale, "seed", (json_int_t)q->seed,
-                     "scheduler", api_sampler_name(q->sampler), "eta", q->eta, "depth", q->depth,
-                     "gamma", q->gamma);
+                     "scheduler", profile_sampler_name(q->sampler), "eta", q->eta, "depth",
+                     q->depth, "gamma", q->gamma, "gamma_source",
+                     profile_gamma_origin_name(res->gamma_origin));
 }

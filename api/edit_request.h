@@ -4,9 +4,12 @@
  * as base64 or a data URL) both fill an edit_request; fields use diffusers
  * names (prompt, num_inference_steps, guidance_scale, image_guidance_scale,
  * seed, scheduler, eta) plus ours (profile, depth, gamma). Unknown fields
- * are rejected by name; every value is range-checked here.
- * edit_request_resolve() then merges the request over its profile into the
- * engine's parameters. */
+ * are rejected by name. Parsing checks types and the ranges that do not
+ * depend on the profile (400 invalid_parameter for a wrong type, 422
+ * parameter_out_of_range for a value outside a fixed range);
+ * edit_request_resolve() then merges the request over its profile through
+ * profile_resolve(), which owns the depth / steps / gamma ranges and the γ
+ * table. */
 #ifndef I2I_API_EDIT_REQUEST_H
 #define I2I_API_EDIT_REQUEST_H
 
@@ -52,7 +55,8 @@ typedef struct edit_request {
 /* The parameters a job actually runs with (reported back in job JSON). */
 typedef struct edit_resolved {
     char profile[64];
-    i2i_edit_params params; /* params.prompt borrows the request's prompt */
+    i2i_edit_params params;            /* params.prompt borrows the request's prompt */
+    profile_gamma_origin gamma_origin; /* request, the profile's γ table, or its γ */
 } edit_resolved;
 
 void edit_request_init(edit_request *r);
@@ -68,12 +72,15 @@ bool edit_request_from_multipart(const multipart_form *form, edit_request *r, ap
  * as the same request for Idempotency-Key. FNV-1a 64. */
 uint64_t edit_request_hash(const edit_request *r);
 
-/* Applies the request over its profile (or the task default). random_seed
- * is used when the request gave none. */
-bool edit_request_resolve(const edit_request *r, const api_profile_set *profiles,
-                          uint64_t random_seed, edit_resolved *out, api_error *e);
+/* Applies the request over its profile (or the edit default profile).
+ * random_seed is used when the request gave none. Fails with 422
+ * unknown_profile (message lists the edit profiles) or 422
+ * parameter_out_of_range (message names the profile's range). */
+bool edit_request_resolve(const edit_request *r, const profile_set *profiles, uint64_t random_seed,
+                          edit_resolved *out, api_error *e);
 
-/* {"prompt":..., "num_inference_steps":..., ...} of the resolved values. */
+/* {"prompt":..., "num_inference_steps":..., ..., "gamma":...,
+ *  "gamma_source": "request"|"gamma_table"|"profile"} of the resolved values. */
 json_t *edit_resolved_json(const edit_resolved *res);
 
 #endif

@@ -1,55 +1,43 @@
-/* Profiles: named parameter sets (depth, steps, gamma, sampler, eta,
- * guidance) per task that a request starts from before its own overrides.
- *
- * The set starts with built-in defaults (api_profiles_builtin). Loading
- * the files in profiles/ is a separate concern: a loader parses each file into an
- * api_profile and calls api_profiles_add(), which replaces a profile of the
- * same name, so files can refine the built-ins. */
+/* The server's profiles: which directory they come from, the built-in
+ * fallback, and the GET /v1/profiles listing. Parsing, validation, γ tables,
+ * override ranges and cost accounting are the engine's profile module
+ * (engine/pipeline/profile.h); this file only decides what the server loads
+ * and how it is shown. */
 #ifndef I2I_API_PROFILES_H
 #define I2I_API_PROFILES_H
 
 #include "i2i_engine.h"
+#include "profile.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#define API_PROFILES_MAX 32
+#define API_PROFILES_BUILTIN "built-in"
 
-typedef struct api_profile {
-    char name[64];
-    char task[16]; /* "edit", ... */
-    char description[200];
-    char source[128]; /* "builtin" or the file it came from */
-    int depth;
-    int steps;
-    double gamma;
-    i2i_sampler sampler;
-    double eta;
-    double guidance_scale;
-    double image_guidance_scale;
-} api_profile;
+/* Loads the server's profile set.
+ * - dir given (--profiles / I2I_PROFILES): that directory must load.
+ * - else the first directory of fallback_dirs (NULL-terminated, may be NULL)
+ *   that exists is loaded; a broken file there is still an error.
+ * - else the built-in set (api_profiles_builtin).
+ * The set must hold a profile of required_task (NULL: no check).
+ * loaded_from gets the directory used or API_PROFILES_BUILTIN.
+ * Returns 0, or -1 with a message naming the file or directory. */
+int api_profiles_load(profile_set *set, const char *dir, const char *const *fallback_dirs,
+                      const char *required_task, char *loaded_from, size_t loaded_from_len,
+                      char *err, size_t errlen);
 
-typedef struct api_profile_set {
-    api_profile items[API_PROFILES_MAX];
-    int count;
-} api_profile_set;
+/* The shipped edit, edit-fast and edit-full profiles (the same values as
+ * the files in profiles/), for a server started where no profile directory exists. */
+int api_profiles_builtin(profile_set *set, char *err, size_t errlen);
 
-/* Fills the set with the built-in profiles (replacing its contents). */
-void api_profiles_builtin(api_profile_set *set);
+/* {"profiles": [profile_to_json + "default": bool, ...]}; "default" marks
+ * the profile a request of its task without `profile` runs with. */
+json_t *api_profiles_json(const profile_set *set);
 
-/* Adds p or replaces the profile of the same name; validates the values
- * against the same ranges as requests. */
-bool api_profiles_add(api_profile_set *set, const api_profile *p, char *err, size_t errlen);
+/* "edit, edit-fast, edit-full": the names of task's profiles (all profiles
+ * when task is NULL), for error messages. */
+void api_profiles_names(const profile_set *set, const char *task, char *out, size_t outlen);
 
-const api_profile *api_profiles_find(const api_profile_set *set, const char *name);
-/* The first profile of the task: the one a request without `profile` uses. */
-const api_profile *api_profiles_default(const api_profile_set *set, const char *task);
-
-const char *api_sampler_name(i2i_sampler s);
 bool api_sampler_parse(const char *name, i2i_sampler *out);
-
-json_t *api_profile_json(const api_profile *p);
-/* {"profiles": [...]} */
-json_t *api_profiles_json(const api_profile_set *set);
 
 #endif

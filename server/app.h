@@ -15,7 +15,9 @@ typedef struct app {
     const server_config *cfg;
     job_service *jobs;
     metrics *metrics;
-    const api_profile_set *profiles;
+    /* Swapped once, from the set loaded at start to the same set with each
+     * profile's cost for the loaded bundle; both live until exit. */
+    _Atomic(const profile_set *) profiles;
     atomic_int state;
 } app;
 

@@ -28,6 +28,9 @@ typedef struct opt_spec {
 static const opt_spec options[] = {
     {"listen", "I2I_LISTEN", OPT_LISTEN, 0, 0, 0, 0, "HOST:PORT to listen on (127.0.0.1:8080)"},
     {"bundle", "I2I_BUNDLE", STR(bundle_dir), 0, 0, "model bundle directory (required)"},
+    {"profiles", "I2I_PROFILES", STR(profiles_dir), 0, 0,
+     "profile directory (./profiles if it exists, else the source tree's profiles/ when built "
+     "with I2I_PROFILES_DIR, else the built-in edit, edit-fast, edit-full)"},
     {"workers", "I2I_WORKERS", NUM(OPT_INT, workers), 1, 256, "worker threads (1)"},
     {"threads-per-worker", "I2I_THREADS_PER_WORKER", NUM(OPT_INT, threads_per_worker), 0, 1024,
      "intra-op threads per worker, 0 = cores/workers (0)"},

@@ -10,6 +10,7 @@ typedef struct server_config {
     char host[256];
     int port;
     char bundle_dir[1024];
+    char profiles_dir[1024]; /* "" = ./profiles, else the build's, else built-in */
     int workers;
     int threads_per_worker; /* 0 = cores / workers */
     int queue_max;

@@ -34,6 +34,14 @@ const char *engine_runner_task(const engine_runner *r) {
     return i2i_bundle_task(r->bundle);
 }
 
+/* The cost listing is quoted at SD's native size, whatever the job sizes. */
+#define COST_IMAGE_SIDE 512
+
+int engine_runner_profile_cost(const engine_runner *r, profile_set *set, char *err, size_t errlen) {
+    return profile_set_compute_cost_for_bundle(set, r->bundle, COST_IMAGE_SIDE, COST_IMAGE_SIDE,
+                                               err, errlen);
+}
+
 void engine_runner_set_threads(int n) {
     if (n > 0) i2i_set_threads(n);
 }

@@ -5,6 +5,7 @@
 #define I2I_SERVER_ENGINE_RUNNER_H
 
 #include "i2i_engine.h"
+#include "profile.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,9 @@ typedef struct engine_result {
 engine_runner *engine_runner_load(const char *bundle_dir, char *err, size_t errlen);
 void engine_runner_free(engine_runner *r);
 const char *engine_runner_task(const engine_runner *r);
+/* Fills each profile's per-job cost for the loaded U-Net at a 512 x 512
+ * image (SD's 64 x 64 latent) and the speed-up against its baseline. */
+int engine_runner_profile_cost(const engine_runner *r, profile_set *set, char *err, size_t errlen);
 
 /* Per worker thread, before its first job. 0 leaves the default. */
 void engine_runner_set_threads(int n);

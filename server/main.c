@@ -2,6 +2,7 @@
  * /healthz answers while the bundle loads), signal handling and the drain. */
 #include "access_log.h"
 #include "app.h"
+#include "i2i_engine.h"
 #include "config.h"
 #include "engine_runner.h"
 #include "http_server.h"
@@ -27,14 +28,34 @@ typedef struct loader {
     app *app;
     engine_runner *engine;
     worker_pool *pool;
+    profile_set *costed; /* the profiles with their cost on this bundle */
     char error[512];
     pthread_t thread;
 } loader;
 
+/* A copy of the profiles with their cost on the loaded bundle, published
+ * for GET /v1/profiles. A profile deeper than the model is a configuration
+ * error: the load fails rather than jobs failing one by one later. */
+static bool cost_profiles(loader *l) {
+    l->costed = malloc(sizeof *l->costed);
+    if (!l->costed) {
+        snprintf(l->error, sizeof l->error, "out of memory");
+        return false;
+    }
+    *l->costed = *atomic_load(&l->app->profiles);
+    char err[400];
+    if (engine_runner_profile_cost(l->engine, l->costed, err, sizeof err) != 0) {
+        snprintf(l->error, sizeof l->error, "profiles do not fit the bundle: %s", err);
+        return false;
+    }
+    atomic_store(&l->app->profiles, l->costed);
+    return true;
+}
+
 static void *load_main(void *arg) {
     loader *l = arg;
     l->engine = engine_runner_load(l->app->cfg->bundle_dir, l->error, sizeof l->error);
-    if (!l->engine) {
+    if (!l->engine || !cost_profiles(l)) {
         atomic_store(&l->app->state, APP_FAILED);
         return NULL;
     }
@@ -78,15 +99,43 @@ static void drain(app *a, double timeout_s) {
     job_service_wait_idle(a->jobs, CANCEL_GRACE_S);
 }
 
+/* --profiles / I2I_PROFILES, else ./profiles, else the source tree's
+ * profiles/ (when the build defines I2I_PROFILES_DIR), else built-in. */
+static profile_set *load_profiles(const server_config *cfg) {
+    static const char *const fallback_dirs[] = {"profiles",
+#ifdef I2I_PROFILES_DIR
+                                                I2I_PROFILES_DIR,
+#endif
+                                                NULL};
+    profile_set *set = malloc(sizeof *set);
+    char from[1100], err[600];
+    if (!set) {
+        fprintf(stderr, "i2i-serve: out of memory\n");
+        return NULL;
+    }
+    if (api_profiles_load(set, cfg->profiles_dir, fallback_dirs, "edit", from, sizeof from, err,
+                          sizeof err) != 0) {
+        fprintf(stderr, "i2i-serve: %s\n", err);
+        free(set);
+        return NULL;
+    }
+    char names[600], msg[1800];
+    api_profiles_names(set, NULL, names, sizeof names);
+    snprintf(msg, sizeof msg, "%s: %s", from, names);
+    access_log_event("profiles", msg);
+    return set;
+}
+
 static int run(server_config *cfg) {
     if (!access_log_open(cfg->access_log)) {
         fprintf(stderr, "i2i-serve: cannot open access log %s\n", cfg->access_log);
         return 2;
     }
-    api_profile_set profiles;
-    api_profiles_builtin(&profiles);
-    /* Hook for profile files: parse each into an api_profile and call
-     * api_profiles_add(&profiles, ...) here, before the server starts. */
+    profile_set *profiles = load_profiles(cfg);
+    if (!profiles) {
+        access_log_close();
+        return 2;
+    }
     metrics *m = metrics_create();
     job_store *store = job_store_mem_create(EXPIRED_IDS_REMEMBERED);
     job_service *jobs =
@@ -94,9 +143,11 @@ static int run(server_config *cfg) {
                    : NULL;
     if (!jobs) {
         fprintf(stderr, "i2i-serve: out of memory\n");
+        free(profiles);
         return 1;
     }
-    app a = {.cfg = cfg, .jobs = jobs, .metrics = m, .profiles = &profiles};
+    app a = {.cfg = cfg, .jobs = jobs, .metrics = m};
+    atomic_init(&a.profiles, profiles);
     atomic_init(&a.state, APP_LOADING);
     char err[512];
     http_server *http = http_server_start(&a, err, sizeof err);
@@ -104,6 +155,7 @@ static int run(server_config *cfg) {
         fprintf(stderr, "i2i-serve: %s\n", err);
         job_service_free(jobs);
         metrics_free(m);
+        free(profiles);
         return 1;
     }
     char where[300];
@@ -122,6 +174,8 @@ static int run(server_config *cfg) {
     engine_runner_free(l.engine);
     job_service_free(jobs);
     metrics_free(m);
+    free(l.costed);
+    free(profiles);
     access_log_event("exit", code == 0 ? "drained" : "bundle load failed");
     access_log_close();
     return code;
@@ -129,6 +183,7 @@ static int run(server_config *cfg) {
 
 int main(int argc, char **argv) {
     static server_config cfg; /* large: keep it off the stack */
+    i2i_runtime_init();
     config_defaults(&cfg);
     char err[512];
     switch (config_load(&cfg, argc, argv, stdout, err, sizeof err)) {

@@ -168,7 +168,7 @@ void route_edit(app *a, http_request *req, const char *id, http_response *resp) 
     api_error e = {0};
     i2i_image img = {0};
     if (!parse_body(a, req, &er, resp)) goto out;
-    if (!edit_request_resolve(&er, a->profiles, random_seed(), &res, &e)) {
+    if (!edit_request_resolve(&er, atomic_load(&a->profiles), random_seed(), &res, &e)) {
         http_response_error(resp, e.code, "%s", e.message);
         goto out;
     }

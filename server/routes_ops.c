@@ -39,9 +39,9 @@ void route_metrics(app *a, http_request *req, const char *id, http_response *res
                         strlen(text));
 }
 
-/* Lists the profiles the server was started with: the built-ins, plus any
- * that main() added to the set through api_profiles_add (profile files). */
+/* Lists the profiles the server was started with; each carries its cost on
+ * the loaded bundle once the bundle has loaded. */
 void route_profiles(app *a, http_request *req, const char *id, http_response *resp) {
     (void)req, (void)id;
-    http_response_json(resp, 200, api_profiles_json(a->profiles));
+    http_response_json(resp, 200, api_profiles_json(atomic_load(&a->profiles)));
 }

@@ -5,7 +5,7 @@
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SERVE=${I2I_SERVE_BIN:-${I2I_BUILD_DIR:-build}/i2i-serve}
+SERVE=$(realpath -m "${I2I_SERVE_BIN:-${I2I_BUILD_DIR:-build}/i2i-serve}")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/i2i-serve-test.XXXXXX")
 SERVER_PID=""
 FAILURES=0
@@ -57,10 +57,19 @@ make_bundle() {
 
 img() { /usr/bin/python3 "$HERE/make_image.py" "$@"; }
 
+# The shipped profiles, passed with --profiles (the server's default is
+# ./profiles, which the test's working directory does not have). A test that
+# wants the default sets PROFILES="" before start_server.
+SHIPPED_PROFILES=$(cd "$HERE/../../profiles" && pwd)
+PROFILES=$SHIPPED_PROFILES
+
 # start_server [extra flags...]: starts, waits for /readyz (bounded), sets BASE.
 start_server() {
     LOG=$WORK/server.log
-    "$SERVE" --bundle "$BUNDLE" --listen 127.0.0.1:0 --access-log - "$@" >"$LOG" 2>"$WORK/server.err" &
+    local pflag=()
+    [ -n "$PROFILES" ] && pflag=(--profiles "$PROFILES")
+    "$SERVE" --bundle "$BUNDLE" --listen 127.0.0.1:0 --access-log - "${pflag[@]}" "$@" \
+        >"$LOG" 2>"$WORK/server.err" &
     SERVER_PID=$!
     local port="" i
     for i in $(seq 1 100); do

@@ -10,26 +10,28 @@ img png 64 64 "$WORK/in.png"
 # the queue bound comes from the environment here, to exercise I2I_* variables
 I2I_QUEUE_MAX=1 start_server --workers 1
 
-submit() { # submit STEPS: prints the status code; body in $WORK/body
-    req POST /v1/edit -F image=@"$WORK/in.png" -F prompt="long job" -F num_inference_steps="$1"
+# A long job: the full-depth reference profile at its most steps.
+LONG=(-F profile=edit-full -F num_inference_steps=100)
+submit() { # submit [FIELDS...]: prints the status code; body in $WORK/body
+    req POST /v1/edit -F image=@"$WORK/in.png" -F prompt="long job" "$@"
 }
 
 # A: long job, running; a short Prefer: wait times out into a 202
 t0=$(date +%s.%N)
-code=$(req POST /v1/edit -H "Prefer: wait=1" -F image=@"$WORK/in.png" -F prompt="long job" -F num_inference_steps=200)
+code=$(req POST /v1/edit -H "Prefer: wait=1" -F image=@"$WORK/in.png" -F prompt="long job" "${LONG[@]}")
 check "Prefer: wait timeout -> 202 (got $code)" [ "$code" = 202 ]
 check "... after about the wait" /usr/bin/python3 -c "import sys,time; d=time.time()-$t0; sys.exit(0 if 0.9 < d < 10 else 1)"
 A=$(jget "$WORK/body" "j['id']")
 check "... job not finished" one_of "$(jget "$WORK/body" "j['status']")" queued running
 check "A running" wait_status "$A" running 200
 # B: fills the queue
-code=$(submit 200)
+code=$(submit "${LONG[@]}")
 check "B accepted" [ "$code" = 202 ]
 B=$(jget "$WORK/body" "j['id']")
 req GET "/v1/jobs/$B" >/dev/null
 check "B queued at position 0" [ "$(jget "$WORK/body" "j['status']+str(j['queue_position'])")" = queued0 ]
 # C: queue full
-code=$(submit 1)
+code=$(submit -F num_inference_steps=1)
 check "C refused with 429 (got $code)" [ "$code" = 429 ]
 check "429 error envelope" is_error_json queue_full
 check "429 Retry-After is a positive integer" /usr/bin/python3 -c "import sys; sys.exit(0 if int(sys.argv[1])>0 else 1)" "$(header Retry-After)"
@@ -57,7 +59,7 @@ code=$(req DELETE "/v1/jobs/$A")
 check "DELETE running 202 (got $code)" [ "$code" = 202 ]
 check "running job reaches canceled" wait_status "$A" canceled 300
 check "... error code canceled" [ "$(jget "$WORK/poll" "j['error']['code']")" = canceled ]
-check "... stopped long before its 200 steps (was at $step_before)" [ "$(jget "$WORK/poll" "j['progress']['step'] < 200")" = True ]
+check "... stopped long before its 100 steps (was at $step_before)" [ "$(jget "$WORK/poll" "j['progress']['step'] < 100")" = True ]
 code=$(req POST "/v1/jobs/$A/cancel")
 check "cancel after the end is idempotent (got $code)" [ "$code" = 200 ]
 
@@ -66,10 +68,10 @@ code=$(req POST /v1/edit -H "Prefer: wait=50" -F image=@"$WORK/in.png" -F prompt
 check "queue usable again (got $code)" [ "$code" = 200 ]
 check "... succeeded" [ "$(jget "$WORK/body" "j['status']")" = succeeded ]
 # POST /cancel on a queued job behind a long one
-code=$(submit 200)
+code=$(submit "${LONG[@]}")
 D=$(jget "$WORK/body" "j['id']")
 check "D running" wait_status "$D" running 200
-code=$(submit 200)
+code=$(submit "${LONG[@]}")
 E=$(jget "$WORK/body" "j['id']")
 code=$(req POST "/v1/jobs/$E/cancel")
 check "POST cancel queued (got $code)" [ "$code" = 200 ]

@@ -82,7 +82,8 @@ check "list bad limit 400" [ "$(req GET "/v1/jobs?limit=0")" = 400 ]
 check "profiles 200" [ "$(req GET /v1/profiles)" = 200 ]
 check "profiles list edit" [ "$(jget "$WORK/body" "any(p['task']=='edit' for p in j['profiles'])")" = True ]
 code=$(req POST /v1/edit -F image=@"$WORK/in.png" -F prompt="x" -F profile=nope)
-check "unknown profile 400" [ "$code" = 400 ]
+check "unknown profile 422" [ "$code" = 422 ]
+check "... unknown_profile" is_error_json unknown_profile
 
 # metrics: 6 jobs succeeded (3 + 1 data URL + 1 idempotent + 1 first JSON... counted below)
 code=$(req GET /metrics)
@@ -92,7 +93,7 @@ check "metrics content type" grep -qi "^Content-Type: text/plain; version=0.0.4"
     'i2i_jobs_total{task="edit",status="succeeded"}=6' \
     'i2i_jobs_submitted_total{task="edit"}=6' \
     'i2i_http_requests_total{route="/v1/edit",code="409"}=1' \
-    'i2i_http_requests_total{route="/v1/edit",code="400"}=1' \
+    'i2i_http_requests_total{route="/v1/edit",code="422"}=1' \
     'i2i_job_run_seconds_count=6' 'i2i_job_queue_wait_seconds_count=6' \
     'i2i_queue_depth=0' 'i2i_jobs_in_flight=0' >"$WORK/metrics.out" 2>&1
 check "metrics parse and match the jobs sent: $(cat "$WORK/metrics.out")" [ $? -eq 0 ]

@@ -50,7 +50,9 @@ expect 400 invalid_image "text file as image" -- POST /v1/edit "${AUTH[@]}" -F i
 expect 400 unknown_field "unknown fields" -- POST /v1/edit "${AUTH[@]}" -F image=@"$WORK/in.png" -F prompt=x -F strength=0.5
 check "unknown field named" grep -q strength "$WORK/body"
 expect 400 missing_field "no prompt" -- POST /v1/edit "${AUTH[@]}" -F image=@"$WORK/in.png"
-expect 400 invalid_parameter "steps out of range" -- POST /v1/edit "${AUTH[@]}" -F image=@"$WORK/in.png" -F prompt=x -F num_inference_steps=0
+expect 400 invalid_parameter "steps not an integer" -- POST /v1/edit "${AUTH[@]}" -F image=@"$WORK/in.png" -F prompt=x -F num_inference_steps=ten
+expect 422 parameter_out_of_range "steps out of the profile's range" -- POST /v1/edit "${AUTH[@]}" -F image=@"$WORK/in.png" -F prompt=x -F num_inference_steps=0
+expect 422 parameter_out_of_range "eta out of range" -- POST /v1/edit "${AUTH[@]}" -F image=@"$WORK/in.png" -F prompt=x -F eta=2
 expect 400 invalid_request "broken JSON" -- POST /v1/edit "${AUTH[@]}" -H "Content-Type: application/json" --data-binary '{"prompt":'
 expect 400 invalid_request "multipart without boundary" -- POST /v1/edit "${AUTH[@]}" -H "Content-Type: multipart/form-data" --data-binary 'x'
 expect 422 image_too_large "20000x20000 PNG header" -- POST /v1/edit "${AUTH[@]}" -F image=@"$WORK/huge.png" -F prompt=x

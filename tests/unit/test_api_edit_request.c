@@ -3,7 +3,10 @@
 #include "check.h"
 #include "edit_request.h"
 #include "param_limits.h"
+#include "profiles.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* base64 of the 4 bytes "\x89PNG" is "iVBORw==" */
@@ -58,20 +61,24 @@ static void test_json_errors(void) {
     expect_json_error("{\"image\":\"" IMG_B64 "\"}", API_ERR_MISSING_FIELD, "prompt");
     expect_json_error("[1,2]", API_ERR_INVALID_REQUEST, "object");
     expect_json_error("{\"image\":", API_ERR_INVALID_REQUEST, "invalid JSON");
-    expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"num_inference_steps\":0}",
-                      API_ERR_INVALID_PARAMETER, "num_inference_steps");
+    /* depth, steps and gamma are ranged by the profile (test_resolve); here
+     * only representability */
+    expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"depth\":2000000}",
+                      API_ERR_OUT_OF_RANGE, "depth");
+    expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"gamma\":1e9}",
+                      API_ERR_OUT_OF_RANGE, "gamma");
     expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"num_inference_steps\":2.5}",
                       API_ERR_INVALID_PARAMETER, "integer");
-    expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"depth\":14}",
-                      API_ERR_INVALID_PARAMETER, "depth");
+    expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"depth\":\"9\"}",
+                      API_ERR_INVALID_PARAMETER, "integer");
     expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"eta\":1.5}",
-                      API_ERR_INVALID_PARAMETER, "eta");
-    expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"gamma\":0}",
-                      API_ERR_INVALID_PARAMETER, "gamma");
+                      API_ERR_OUT_OF_RANGE, "[0, 1]");
+    expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"guidance_scale\":51}",
+                      API_ERR_OUT_OF_RANGE, "guidance_scale");
     expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"seed\":-1}",
-                      API_ERR_INVALID_PARAMETER, "seed");
+                      API_ERR_OUT_OF_RANGE, "seed");
     expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"seed\":9007199254740992}",
-                      API_ERR_INVALID_PARAMETER, "seed");
+                      API_ERR_OUT_OF_RANGE, "seed");
     expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"guidance_scale\":\"7\"}",
                       API_ERR_INVALID_PARAMETER, "number");
     expect_json_error("{\"image\":\"" IMG_B64 "\",\"prompt\":\"x\",\"scheduler\":\"euler\"}",
@@ -110,21 +117,34 @@ static void test_multipart(void) {
     CHECK(r.sampler == I2I_SAMPLER_DDIM && strcmp(r.prompt, "make it autumn") == 0);
     edit_request_free(&r);
 
-    const char *bad[][3] = {{"num_inference_steps", "ten", "integer"},
-                            {"num_inference_steps", "500", "num_inference_steps"},
-                            {"guidance_scale", "7.5x", "number"},
-                            {"depth", "-1", "depth"},
-                            {"negative_prompt", "x", "negative_prompt"}};
+    const struct {
+        const char *name, *value, *needle;
+        api_error_code code;
+    } bad[] = {{"num_inference_steps", "ten", "integer", API_ERR_INVALID_PARAMETER},
+               {"num_inference_steps", "2.5", "integer", API_ERR_INVALID_PARAMETER},
+               {"num_inference_steps", "5000000", "num_inference_steps", API_ERR_OUT_OF_RANGE},
+               {"guidance_scale", "7.5x", "number", API_ERR_INVALID_PARAMETER},
+               {"seed", "-3", "seed", API_ERR_OUT_OF_RANGE},
+               {"eta", "2", "eta", API_ERR_OUT_OF_RANGE},
+               {"negative_prompt", "x", "negative_prompt", API_ERR_UNKNOWN_FIELD}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         multipart_part ps[3] = {text_part("image", "x"), text_part("prompt", "p"),
-                                text_part(bad[i][0], bad[i][1])};
+                                text_part(bad[i].name, bad[i].value)};
         multipart_form g = {ps, 3};
         edit_request_init(&r);
         bool ok = edit_request_from_multipart(&g, &r, &e);
-        CHECK_MSG(!ok && strstr(e.message, bad[i][2]), "%s=%s: ok=%d '%s'", bad[i][0], bad[i][1],
-                  ok, e.message);
+        CHECK_MSG(!ok && strstr(e.message, bad[i].needle) && e.code == bad[i].code,
+                  "%s=%s: ok=%d %s '%s'", bad[i].name, bad[i].value, ok,
+                  api_error_code_name(e.code), e.message);
         edit_request_free(&r);
     }
+    /* a negative depth is well-formed: its profile refuses it (test_resolve) */
+    multipart_part neg[3] = {text_part("image", "x"), text_part("prompt", "p"),
+                             text_part("depth", "-1")};
+    multipart_form nf = {neg, 3};
+    edit_request_init(&r);
+    CHECK(edit_request_from_multipart(&nf, &r, &e) && r.depth == -1);
+    edit_request_free(&r);
     /* a repeated field is refused */
     multipart_part dup[3] = {text_part("image", "x"), text_part("prompt", "p"),
                              text_part("prompt", "q")};
@@ -140,44 +160,121 @@ static void test_multipart(void) {
     edit_request_free(&r);
 }
 
-static void test_resolve(void) {
-    api_profile_set set;
-    api_profiles_builtin(&set);
-    const api_profile *def = api_profiles_default(&set, "edit");
-    CHECK(def != NULL);
+/* Parses body (with the image and prompt added) and resolves it over set. */
+static bool resolve(const profile_set *set, const char *fields, edit_resolved *res, api_error *e) {
+    char body[512];
+    snprintf(body, sizeof body, "{\"image\":\"" IMG_B64 "\",\"prompt\":\"p\"%s%s}",
+             fields[0] ? "," : "", fields);
     edit_request r;
-    api_error e;
-    CHECK(parse_json("{\"image\":\"" IMG_B64 "\",\"prompt\":\"p\",\"guidance_scale\":3}", &r, &e));
+    bool ok = parse_json(body, &r, e);
+    CHECK_MSG(ok, "%s: %s", body, e->message);
+    ok = ok && edit_request_resolve(&r, set, 1234, res, e);
+    res->params.prompt = NULL; /* it pointed into r */
+    edit_request_free(&r);
+    return ok;
+}
+
+static void expect_resolve_error(const profile_set *set, const char *fields, api_error_code code,
+                                 const char *needle) {
     edit_resolved res;
-    CHECK_MSG(edit_request_resolve(&r, &set, 1234, &res, &e), "%s", e.message);
-    if (def) {
-        CHECK(strcmp(res.profile, def->name) == 0);
-        CHECK(res.params.steps == def->steps && res.params.depth == def->depth);
-        CHECK(res.params.gamma == def->gamma && res.params.eta == def->eta);
-        CHECK(res.params.image_guidance_scale == def->image_guidance_scale);
-    }
-    CHECK(res.params.guidance_scale == 3.0);
-    CHECK(res.params.seed == 1234);
-    CHECK(strcmp(res.params.prompt, "p") == 0);
+    api_error e = {0};
+    bool ok = resolve(set, fields, &res, &e);
+    CHECK_MSG(!ok && e.code == code && strstr(e.message, needle), "%s: ok=%d %s '%s' (want '%s')",
+              fields, ok, api_error_code_name(e.code), e.message, needle);
+}
+
+static void test_resolve_defaults(const profile_set *set) {
+    const profile *def = profile_set_default(set, "edit");
+    CHECK(def != NULL && strcmp(def->name, "edit") == 0);
+    if (!def) return;
+    edit_resolved res;
+    api_error e;
+    CHECK(resolve(set, "\"guidance_scale\":3", &res, &e));
+    CHECK(strcmp(res.profile, "edit") == 0);
+    CHECK(res.params.steps == def->steps && res.params.depth == def->depth);
+    CHECK(res.params.eta == def->eta && res.params.sampler == def->sampler);
+    CHECK(res.params.image_guidance_scale == def->image_guidance_scale);
+    CHECK(res.params.guidance_scale == 3.0 && res.params.seed == 1234);
+    /* 10 steps at s_I 1.0: Table S1's published 1/1.8 */
+    CHECK(res.gamma_origin == PROFILE_GAMMA_FROM_TABLE && fabs(res.params.gamma - 1 / 1.8) < 1e-12);
     json_t *j = edit_resolved_json(&res);
     CHECK(j && json_integer_value(json_object_get(j, "seed")) == 1234);
     CHECK(j && strcmp(json_string_value(json_object_get(j, "scheduler")), "ddim") == 0);
+    CHECK(j && strcmp(json_string_value(json_object_get(j, "gamma_source")), "gamma_table") == 0);
     json_decref(j);
-    edit_request_free(&r);
+    CHECK(resolve(set, "\"seed\":5", &res, &e) && res.params.seed == 5);
+}
 
-    CHECK(parse_json("{\"image\":\"" IMG_B64 "\",\"prompt\":\"p\",\"profile\":\"nope\"}", &r, &e));
-    CHECK(!edit_request_resolve(&r, &set, 1, &res, &e) && strstr(e.message, "nope"));
-    edit_request_free(&r);
-    CHECK(parse_json("{\"image\":\"" IMG_B64 "\",\"prompt\":\"p\",\"profile\":\"edit-full\"}", &r,
-                     &e));
-    CHECK(edit_request_resolve(&r, &set, 1, &res, &e) && res.params.depth == 13);
-    edit_request_free(&r);
+static void test_resolve_gamma(const profile_set *set) {
+    edit_resolved res;
+    api_error e;
+    /* Table S1, 10 steps: 0.581 at s_I 1.2; halfway to 0.617 at 1.3 */
+    CHECK(resolve(set, "\"image_guidance_scale\":1.2", &res, &e));
+    CHECK_MSG(fabs(res.params.gamma - 0.581) < 1e-9, "gamma %g", res.params.gamma);
+    CHECK(res.gamma_origin == PROFILE_GAMMA_FROM_TABLE && res.params.image_guidance_scale == 1.2);
+    CHECK(resolve(set, "\"image_guidance_scale\":1.3", &res, &e));
+    CHECK_MSG(fabs(res.params.gamma - 0.599) < 1e-9, "gamma %g", res.params.gamma);
+    /* edit-fast runs 5 steps: that row */
+    CHECK(resolve(set, "\"profile\":\"edit-fast\",\"image_guidance_scale\":1.4", &res, &e));
+    CHECK(res.params.steps == 5 && fabs(res.params.gamma - 0.377) < 1e-9);
+    /* a step count without a row: the profile's γ */
+    CHECK(resolve(set, "\"num_inference_steps\":7,\"image_guidance_scale\":1.2", &res, &e));
+    CHECK(res.gamma_origin == PROFILE_GAMMA_FROM_PROFILE &&
+          fabs(res.params.gamma - 1 / 1.8) < 1e-12);
+    /* the request's γ wins */
+    CHECK(resolve(set, "\"gamma\":0.7,\"image_guidance_scale\":1.2", &res, &e));
+    CHECK(res.gamma_origin == PROFILE_GAMMA_FROM_REQUEST && res.params.gamma == 0.7);
+}
 
-    api_profile bad = *def;
-    snprintf(bad.name, sizeof bad.name, "broken");
-    bad.depth = 20;
-    char err[128];
-    CHECK(!api_profiles_add(&set, &bad, err, sizeof err) && strstr(err, "depth"));
+static void test_resolve_ranges(const profile_set *set) {
+    edit_resolved res;
+    api_error e;
+    CHECK(resolve(set, "\"depth\":13,\"num_inference_steps\":50", &res, &e));
+    CHECK(res.params.depth == 13 && res.params.steps == 50);
+    expect_resolve_error(set, "\"depth\":14", API_ERR_OUT_OF_RANGE, "1..13");
+    expect_resolve_error(set, "\"depth\":0", API_ERR_OUT_OF_RANGE, "'edit'");
+    expect_resolve_error(set, "\"num_inference_steps\":51", API_ERR_OUT_OF_RANGE, "1..50");
+    expect_resolve_error(set, "\"num_inference_steps\":0", API_ERR_OUT_OF_RANGE, "steps");
+    expect_resolve_error(set, "\"gamma\":0", API_ERR_OUT_OF_RANGE, "[0.1, 10]");
+    /* edit-full fixes depth and γ, allows 1..100 steps */
+    CHECK(resolve(set, "\"profile\":\"edit-full\"", &res, &e));
+    CHECK(res.params.depth == 13 && res.params.steps == 50 && res.params.gamma == 1.0);
+    CHECK(res.gamma_origin == PROFILE_GAMMA_FROM_PROFILE);
+    CHECK(resolve(set, "\"profile\":\"edit-full\",\"num_inference_steps\":100", &res, &e));
+    CHECK(resolve(set, "\"profile\":\"edit-full\",\"depth\":13", &res, &e));
+    expect_resolve_error(set, "\"profile\":\"edit-full\",\"depth\":9", API_ERR_OUT_OF_RANGE,
+                         "fixes depth at 13");
+    expect_resolve_error(set, "\"profile\":\"edit-full\",\"gamma\":0.5", API_ERR_OUT_OF_RANGE,
+                         "fixes gamma");
+}
+
+static void test_resolve_profiles(profile_set *set) {
+    expect_resolve_error(set, "\"profile\":\"nope\"", API_ERR_UNKNOWN_PROFILE,
+                         "'nope'; edit profiles: edit, edit-fast, edit-full");
+    /* a profile of another task is not an edit profile */
+    static const char up[] =
+        "{\"format\":\"i2i-profile/1\",\"name\":\"sr\",\"task\":\"upscale\",\"depth\":13,"
+        "\"steps\":20,\"gamma\":1,\"eta\":0,\"guidance_scale\":1,\"image_guidance_scale\":1,"
+        "\"source\":\"test\"}";
+    char err[256];
+    CHECK_MSG(profile_parse(up, strlen(up), "test", &set->items[set->count], err, sizeof err) == 0,
+              "%s", err);
+    set->count++;
+    expect_resolve_error(set, "\"profile\":\"sr\"", API_ERR_UNKNOWN_PROFILE, "task upscale");
+    set->count--;
+    /* a set without edit profiles */
+    profile_set none = {.count = 0};
+    expect_resolve_error(&none, "", API_ERR_UNKNOWN_PROFILE, "no edit profile");
+}
+
+static void test_resolve(void) {
+    profile_set set;
+    char err[256];
+    CHECK_MSG(api_profiles_builtin(&set, err, sizeof err) == 0, "%s", err);
+    test_resolve_defaults(&set);
+    test_resolve_gamma(&set);
+    test_resolve_ranges(&set);
+    test_resolve_profiles(&set);
 }
 
 static void test_hash(void) {

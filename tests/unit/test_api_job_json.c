@@ -1,8 +1,7 @@
-/* Job JSON, the error envelope, status names and profile listing. */
+/* Job JSON, the error envelope and status names. */
 #include "check.h"
 #include "api_error.h"
 #include "job_json.h"
-#include "profiles.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +37,8 @@ static void test_error_envelope(void) {
                  {API_ERR_PAYLOAD_TOO_LARGE, 413, "payload_too_large"},
                  {API_ERR_UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type"},
                  {API_ERR_IMAGE_TOO_LARGE, 422, "image_too_large"},
+                 {API_ERR_OUT_OF_RANGE, 422, "parameter_out_of_range"},
+                 {API_ERR_UNKNOWN_PROFILE, 422, "unknown_profile"},
                  {API_ERR_QUEUE_FULL, 429, "queue_full"},
                  {API_ERR_UNAVAILABLE, 503, "unavailable"}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -60,6 +61,7 @@ static void test_job_view(void) {
     res.params.depth = 9;
     res.params.gamma = 0.5;
     res.params.seed = 99;
+    res.gamma_origin = PROFILE_GAMMA_FROM_TABLE;
     job_view v = {.id = "123e4567-e89b-42d3-a456-426614174000",
                   .task = "edit",
                   .status = JOB_QUEUED,
@@ -82,6 +84,8 @@ static void test_job_view(void) {
     json_t *params = json_object_get(o, "parameters");
     CHECK(json_integer_value(json_object_get(params, "num_inference_steps")) == 10);
     CHECK(json_integer_value(json_object_get(params, "seed")) == 99);
+    CHECK(json_real_value(json_object_get(params, "gamma")) == 0.5);
+    CHECK(strcmp(json_string_value(json_object_get(params, "gamma_source")), "gamma_table") == 0);
     CHECK(strcmp(json_string_value(json_object_get(o, "profile")), "edit") == 0);
     CHECK(strstr(json_string_value(json_object_get(json_object_get(o, "links"), "result")),
                  "/result") != NULL);
@@ -120,30 +124,9 @@ static void test_status_names(void) {
     CHECK(!job_status_parse("done", &st));
 }
 
-static void test_profiles_json(void) {
-    api_profile_set set;
-    api_profiles_builtin(&set);
-    CHECK(set.count >= 1);
-    json_t *o = api_profiles_json(&set);
-    json_t *arr = json_object_get(o, "profiles");
-    CHECK(json_is_array(arr) && (int)json_array_size(arr) == set.count);
-    json_t *first = json_array_get(arr, 0);
-    CHECK(json_is_integer(json_object_get(first, "depth")));
-    CHECK(json_is_string(json_object_get(first, "scheduler")));
-    json_decref(o);
-    /* replacing a profile by name keeps the count */
-    api_profile p = set.items[0];
-    p.steps = 7;
-    char err[128];
-    int before = set.count;
-    CHECK(api_profiles_add(&set, &p, err, sizeof err));
-    CHECK(set.count == before && set.items[0].steps == 7);
-}
-
 int main(void) {
     test_error_envelope();
     test_job_view();
     test_status_names();
-    test_profiles_json();
     return CHECK_DONE();
 }
