@@ -1,4 +1,4 @@
-/* i2i inspect --config sd15|sd21|ip2p|FILE [--json] [--size HxW]: the U-Net's
+/* i2i inspect --config sd15|sd21|ip2p|FILE|BUNDLE_DIR [--json] [--size HxW]: the U-Net's
  * parameters per depth level (Table S7 of the paper's supplement) and the
  * parameters and MACs of one U-Net call at every depth-skip depth.
  *
@@ -16,6 +16,7 @@
  *                "macs_conv_linear": N, "macs_attention": N, "macs_total": N}]}
  * Percentages are plain numbers (0.69 means 0.69 %); MACs are per call for
  * one sample, counted as in engine/cost/unet_cost.h. */
+#include "bundle.h"
 #include "commands.h"
 #include "file_util.h"
 #include "safetensors.h"
@@ -27,6 +28,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,7 @@ typedef struct inspect_args {
 
 static int inspect_usage(FILE *f) {
     fprintf(f,
-            "usage: i2i inspect --config sd15|sd21|ip2p|FILE [--json] [--size HxW]\n"
+            "usage: i2i inspect --config sd15|sd21|ip2p|FILE|BUNDLE_DIR [--json] [--size HxW]\n"
             "  FILE: a JSON file with the LDM U-Net config keys, or a .safetensors file\n"
             "        whose __metadata__[\"config\"] holds them\n"
             "  --size: latent height x width for the MAC counts (default 64x64)\n"
@@ -141,6 +143,9 @@ static bool config_from_json_file(const char *path, unet_config *cfg, char *err,
  * other sources (a bundle directory's manifest). */
 static bool inspect_load_config(const char *arg, unet_config *cfg, char *err, size_t errlen) {
     if (unet_config_preset(arg, cfg)) return true;
+    struct stat st;
+    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+        return bundle_read_unet_config(arg, cfg, err, errlen);
     if (has_suffix(arg, ".safetensors")) return config_from_safetensors(arg, cfg, err, errlen);
     /* The file's own error goes after a line saying what was tried. */
     int k = snprintf(err, errlen,

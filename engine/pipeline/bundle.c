@@ -63,21 +63,28 @@ static bool load_weights(i2i_bundle *b, const char *dir, json_t *root, char *err
     return ok;
 }
 
-static bool load_unet(i2i_bundle *b, json_t *root, char *err, size_t n) {
+/* The "unet" section's config: a "config" object, else a "preset" name,
+ * else InstructPix2Pix's. */
+static bool unet_config_of(json_t *root, unet_config *out, char *err, size_t n) {
     json_t *s = section(root, "unet");
     json_t *preset = s ? json_object_get(s, "preset") : NULL;
     char *cfg = section_config(s);
     bool ok;
     if (cfg) {
-        ok = unet_config_from_json(cfg, &b->unet_cfg, err, n);
+        ok = unet_config_from_json(cfg, out, err, n);
     } else {
         const char *name = json_is_string(preset) ? json_string_value(preset) : "ip2p";
-        ok = unet_config_preset(name, &b->unet_cfg);
+        ok = unet_config_preset(name, out);
         if (!ok) snprintf(err, n, "manifest: unknown unet preset '%s'", name);
     }
     free(cfg);
-    if (!ok) return false;
-    b->unet = unet_create(b->w, section_prefix(s, "model.diffusion_model."), &b->unet_cfg, err, n);
+    return ok;
+}
+
+static bool load_unet(i2i_bundle *b, json_t *root, char *err, size_t n) {
+    if (!unet_config_of(root, &b->unet_cfg, err, n)) return false;
+    b->unet = unet_create(b->w, section_prefix(section(root, "unet"), "model.diffusion_model."),
+                          &b->unet_cfg, err, n);
     return b->unet != NULL;
 }
 
@@ -162,7 +169,7 @@ static bool read_header(i2i_bundle *b, json_t *root, char *err, size_t n) {
     return true;
 }
 
-i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen) {
+static json_t *load_manifest(const char *dir, char *err, size_t errlen) {
     char path[PATH_MAX];
     join_path(path, sizeof path, dir, "manifest.json");
     json_error_t jerr;
@@ -173,6 +180,19 @@ i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen) {
         json_decref(root);
         return NULL;
     }
+    return root;
+}
+
+bool bundle_read_unet_config(const char *dir, unet_config *out, char *err, size_t errlen) {
+    json_t *root = load_manifest(dir, err, errlen);
+    bool ok = root && unet_config_of(root, out, err, errlen);
+    json_decref(root);
+    return ok;
+}
+
+i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen) {
+    json_t *root = load_manifest(dir, err, errlen);
+    if (!root) return NULL;
     i2i_bundle *b = calloc(1, sizeof *b);
     bool ok = b && read_header(b, root, err, errlen) && load_weights(b, dir, root, err, errlen) &&
               load_unet(b, root, err, errlen) && load_vae(b, root, err, errlen) &&

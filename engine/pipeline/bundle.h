@@ -40,4 +40,8 @@ struct i2i_bundle {
     long max_pixels;
 };
 
+/* The U-Net config a bundle's manifest describes, without loading weights
+ * (for cost accounting). */
+bool bundle_read_unet_config(const char *dir, unet_config *out, char *err, size_t errlen);
+
 #endif

@@ -103,6 +103,26 @@ expect_usage_error --config sd15 --size 0x64
 expect_usage_error --config sd15 --size 64x64junk
 expect_usage_error --config sd15 --bogus
 
+# A bundle directory: the config comes from its manifest, and the total is
+# the number of U-Net values in its weight file.
+"$bin" mkmodel edit --size tiny --out "$tmp/bundle" >/dev/null || fail "mkmodel"
+if "$bin" inspect --config "$tmp/bundle" --json --size 32x32 >"$tmp/bundle.json"; then
+    /usr/bin/python3 - "$tmp/bundle.json" "$tmp/bundle/model.safetensors" <<'PY' || fail "bundle total"
+import json, struct, sys
+total = json.load(open(sys.argv[1]))["total_params"]
+f = open(sys.argv[2], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n))
+want = 0
+for k, v in h.items():
+    if k.startswith("model.diffusion_model."):
+        size = 1
+        for d in v["shape"]: size *= d
+        want += size
+assert total == want, (total, want)
+PY
+else
+    fail "inspect --config BUNDLE_DIR"
+fi
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails check(s) failed" >&2
     exit 1
