@@ -8,8 +8,11 @@ PACKAGES=(
   libtorch-dev          # tensor runtime (ATen), used only by engine/shim
   libopenblas0-openmp   # fast BLAS; Debian's default reference BLAS is far slower
   libmicrohttpd-dev libjansson-dev libstb-dev uuid-dev zlib1g-dev
-  clang-format python3 nodejs npm
+  clang-format python3
 )
+# Node (spec and manifest linting) may already come from another source,
+# whose nodejs package conflicts with Debian's npm: only add it when absent.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -15,6 +15,7 @@ build_and_test() {
 
 echo "== format check"
 ./scripts/check-format.sh
+./scripts/lint-specs.sh
 echo "== build and test (RelWithDebInfo)"
 build_and_test build
 if [ "${I2I_SKIP_SANITIZERS:-0}" != 1 ]; then
