@@ -6,23 +6,55 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <malloc.h>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
+
+// Forms of a weight derived once and kept with its handle (detached handles
+// only: weights live as long as their store, activations are used once).
+enum ts_cache_kind {
+    CACHE_CONV_F32,    // oneDNN-blocked fp32 conv weight
+    CACHE_CONV_BF16,   // oneDNN-blocked bf16 (or bf16-rounded fp32) conv weight
+    CACHE_LINEAR_BF16, // bf16 (or bf16-rounded fp32) linear/matmul operand
+    CACHE_BIAS_BF16,   // bias in the dtype the bf16 path computes in
+    CACHE_KINDS
+};
 
 struct ts_tensor {
     at::Tensor t;
     bool detached;
+    std::atomic<at::Tensor *> cache[CACHE_KINDS];
+
+    ts_tensor(at::Tensor v, bool d) : t(std::move(v)), detached(d) {
+        for (auto &c : cache)
+            c.store(nullptr, std::memory_order_relaxed);
+    }
+    ~ts_tensor() {
+        for (auto &c : cache)
+            delete c.load(std::memory_order_relaxed);
+    }
+    ts_tensor(const ts_tensor &) = delete;
+    ts_tensor &operator=(const ts_tensor &) = delete;
 };
 
 namespace {
 
 thread_local std::string g_error;
 thread_local bool g_failed = false;
-thread_local bool g_bf16 = false;
+// bf16 switch: per thread once set, else the process default (I2I_BF16).
+std::atomic<bool> g_bf16_default{false};
+thread_local int g_bf16 = -1; // -1: follow the default
+std::mutex g_cache_mutex;     // serialises the (one-time) creation of cached weight forms
 // Handles created by ops, newest last; a scope is an index into it.
 thread_local std::vector<ts_tensor *> g_scope_stack;
 
@@ -33,15 +65,51 @@ void set_error(const char *msg) {
 }
 
 ts_tensor *reg(at::Tensor t) {
-    auto *h = new ts_tensor{std::move(t), false};
+    auto *h = new ts_tensor(std::move(t), false);
     g_scope_stack.push_back(h);
     return h;
 }
 
 // Runs f (returning at::Tensor) and registers the result; exceptions become
 // the sticky error. The first line of a c10 message is the useful part.
+// Optional per-op timing for performance work (I2I_SHIM_PROFILE=1): wall
+// seconds and calls per op name, printed to stderr at exit. Off by default;
+// then it costs one predictable branch per op.
+struct op_stat {
+    double seconds = 0;
+    long calls = 0;
+};
+std::mutex g_profile_mutex;
+std::map<std::string, op_stat> *g_profile = nullptr;
+
+void print_profile() {
+    std::lock_guard<std::mutex> lock(g_profile_mutex);
+    double total = 0;
+    for (auto &kv : *g_profile)
+        total += kv.second.seconds;
+    std::fprintf(stderr, "shim profile (wall s per op, %.2f s in all):\n", total);
+    for (auto &kv : *g_profile)
+        std::fprintf(stderr, "  %-20s %8.3f s %6.1f%% %8ld calls\n", kv.first.c_str(),
+                     kv.second.seconds, 100.0 * kv.second.seconds / (total > 0 ? total : 1),
+                     kv.second.calls);
+}
+
+void profile_add(const char *op, std::chrono::steady_clock::time_point t0) {
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::lock_guard<std::mutex> lock(g_profile_mutex);
+    op_stat &st = (*g_profile)[op];
+    st.seconds += dt;
+    st.calls++;
+}
+
 template <class F> ts_tensor *guard(const char *op, F &&f) {
     try {
+        if (g_profile) {
+            const auto t0 = std::chrono::steady_clock::now();
+            ts_tensor *r = reg(f());
+            profile_add(op, t0);
+            return r;
+        }
         return reg(f());
     } catch (const std::exception &e) {
         std::string msg = std::string(op) + ": " + e.what();
@@ -62,12 +130,58 @@ at::Tensor opt(const ts_tensor *t) {
     return t ? t->t : at::Tensor();
 }
 
-// Linear algebra runs in bf16 when the caller opted in; results return to fp32.
-at::Tensor lowp(const at::Tensor &t) {
-    return g_bf16 && t.defined() ? t.to(at::kBFloat16) : t;
+bool bf16_on() {
+    return g_bf16 < 0 ? g_bf16_default.load(std::memory_order_relaxed) : g_bf16 != 0;
 }
-at::Tensor back(const at::Tensor &t) {
-    return t.scalar_type() == at::kFloat ? t : t.to(at::kFloat);
+
+// oneDNN runs bf16 convolutions and matmuls only on AVX-512 CPUs (the same
+// test ATen applies; AVX512-BF16 makes them fast). Elsewhere ATen's bf16
+// fallbacks are far slower than fp32, so bf16 mode is emulated instead: the
+// operands and results are rounded to bf16 and the maths runs in fp32, which
+// reproduces bf16's error without its cost.
+bool bf16_native_probe() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq") && at::hasMKLDNN();
+}
+bool bf16_native() {
+    static const bool native = bf16_native_probe();
+    return native;
+}
+
+// Operand for the bf16 path: bf16 where native, else fp32 rounded to bf16.
+at::Tensor to_lowp(const at::Tensor &t) {
+    if (!t.defined()) return t;
+    at::Tensor b = t.to(at::kBFloat16);
+    return bf16_native() ? b : b.to(at::kFloat);
+}
+// Result of the bf16 path as fp32 (rounded through bf16 when emulated, as a
+// native bf16 op would have rounded it).
+at::Tensor from_lowp(const at::Tensor &t) {
+    if (t.scalar_type() == at::kFloat)
+        return bf16_native() ? t : t.to(at::kBFloat16).to(at::kFloat);
+    return t.to(at::kFloat);
+}
+
+// The cached form `kind` of weight w, made once by make(); other handles
+// (temporaries) get make()'s result directly. Creation is serialised, reads
+// are lock-free, so many threads can share one weight store.
+template <class F> const at::Tensor cached(ts_tensor *w, ts_cache_kind kind, F &&make) {
+    if (!w->detached) return make();
+    at::Tensor *p = w->cache[kind].load(std::memory_order_acquire);
+    if (p) return *p;
+    std::lock_guard<std::mutex> lock(g_cache_mutex);
+    p = w->cache[kind].load(std::memory_order_acquire);
+    if (!p) {
+        p = new at::Tensor(make());
+        w->cache[kind].store(p, std::memory_order_release);
+    }
+    return *p;
+}
+
+at::Tensor lowp_weight(ts_tensor *w, ts_cache_kind kind) {
+    if (!w) return at::Tensor();
+    return cached(w, kind, [&] { return to_lowp(w->t.contiguous()); });
 }
 
 bool bad_dims(int ndim) {
@@ -115,7 +229,16 @@ int ts_get_num_threads(void) {
     return at::get_num_threads();
 }
 void ts_set_bf16(bool on) {
-    g_bf16 = on;
+    g_bf16 = on ? 1 : 0;
+}
+bool ts_get_bf16(void) {
+    return bf16_on();
+}
+void ts_set_bf16_default(bool on) {
+    g_bf16_default.store(on);
+}
+bool ts_bf16_native(void) {
+    return bf16_native();
 }
 
 void ts_runtime_init(void) {
@@ -125,6 +248,15 @@ void ts_runtime_init(void) {
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_ARENA_MAX, 8);
+    // Deployment switch for the opt-in bf16 mode (threads that call
+    // ts_set_bf16 themselves keep their own choice).
+    const char *prof = std::getenv("I2I_SHIM_PROFILE");
+    if (prof && !std::strcmp(prof, "1") && !g_profile) {
+        g_profile = new std::map<std::string, op_stat>();
+        std::atexit(print_profile);
+    }
+    const char *bf16 = std::getenv("I2I_BF16");
+    if (bf16 && (!std::strcmp(bf16, "1") || !std::strcmp(bf16, "true"))) g_bf16_default.store(true);
 }
 
 ts_scope ts_scope_begin(void) {
@@ -147,7 +279,7 @@ ts_tensor *ts_scope_end_keep(ts_scope s, ts_tensor *keep) {
 
 ts_tensor *ts_detach(ts_tensor *t) {
     NEED1(t);
-    return new ts_tensor{t->t, true};
+    return new ts_tensor(t->t, true);
 }
 
 void ts_free(ts_tensor *t) {
@@ -348,18 +480,69 @@ ts_tensor *ts_embedding(ts_tensor *table, const int64_t *ids, int64_t n) {
 
 ts_tensor *ts_matmul(ts_tensor *a, ts_tensor *b) {
     NEED2(a, b);
-    return guard("matmul", [&] { return back(at::matmul(lowp(a->t), lowp(b->t))); });
+    return guard("matmul", [&] {
+        if (!bf16_on()) return at::matmul(a->t, b->t);
+        return from_lowp(at::matmul(to_lowp(a->t), lowp_weight(b, CACHE_LINEAR_BF16)));
+    });
 }
 ts_tensor *ts_linear(ts_tensor *x, ts_tensor *w, ts_tensor *bias) {
     NEED2(x, w);
-    return guard("linear",
-                 [&] { return back(at::linear(lowp(x->t), lowp(w->t), lowp(opt(bias)))); });
+    return guard("linear", [&] {
+        if (!bf16_on()) return at::linear(x->t, w->t, opt(bias));
+        at::Tensor b = bias ? cached(bias, CACHE_BIAS_BF16,
+                                     [&] { return bf16_native() ? to_lowp(bias->t) : bias->t; })
+                            : at::Tensor();
+        return from_lowp(at::linear(to_lowp(x->t), lowp_weight(w, CACHE_LINEAR_BF16), b));
+    });
 }
+
+// oneDNN re-lays-out a plain NCHW weight into its blocked format on every
+// call, which costs as much as the convolution itself for the big 3x3 convs
+// at low resolution. Weights (detached handles) are therefore reordered once
+// and kept in oneDNN's layout; ATen's own heuristic would also send small
+// convs to its slow im2col path, which the packed form avoids.
+static bool packable(const at::Tensor &x, const at::Tensor &w) {
+    return at::hasMKLDNN() && x.dim() == 4 && w.dim() == 4 && x.device().is_cpu() &&
+           x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat;
+}
+
+static at::Tensor pack_conv(const at::Tensor &w, int stride, int padding) {
+    return at::mkldnn_reorder_conv2d_weight(w.contiguous().to_mkldnn(), {padding, padding},
+                                            {stride, stride}, {1, 1}, 1);
+}
+
+static at::Tensor conv_fp32(ts_tensor *x, ts_tensor *w, ts_tensor *bias, int stride, int padding) {
+    if (!w->detached || !packable(x->t, w->t))
+        return at::conv2d(x->t, w->t, opt(bias), {stride, stride}, {padding, padding});
+    at::Tensor packed = cached(w, CACHE_CONV_F32, [&] { return pack_conv(w->t, stride, padding); });
+    return at::mkldnn_convolution(x->t.contiguous(), packed, opt(bias), {padding, padding},
+                                  {stride, stride}, {1, 1}, 1);
+}
+
+static at::Tensor conv_bf16(ts_tensor *x, ts_tensor *w, ts_tensor *bias, int stride, int padding) {
+    const bool pack = w->detached && packable(x->t, w->t);
+    if (!bf16_native()) { // emulated: bf16-rounded operands, fp32 (packed) conv
+        at::Tensor wr = cached(w, CACHE_CONV_BF16, [&] {
+            at::Tensor r = to_lowp(w->t.contiguous());
+            return pack ? pack_conv(r, stride, padding) : r;
+        });
+        at::Tensor xr = to_lowp(x->t).contiguous();
+        at::Tensor y = pack ? at::mkldnn_convolution(xr, wr, opt(bias), {padding, padding},
+                                                     {stride, stride}, {1, 1}, 1)
+                            : at::conv2d(xr, wr, opt(bias), {stride, stride}, {padding, padding});
+        return from_lowp(y);
+    }
+    at::Tensor wb = lowp_weight(w, CACHE_LINEAR_BF16); // bf16, plain layout
+    at::Tensor bb =
+        bias ? cached(bias, CACHE_BIAS_BF16, [&] { return to_lowp(bias->t); }) : at::Tensor();
+    return at::conv2d(to_lowp(x->t), wb, bb, {stride, stride}, {padding, padding}).to(at::kFloat);
+}
+
 ts_tensor *ts_conv2d(ts_tensor *x, ts_tensor *w, ts_tensor *bias, int stride, int padding) {
     NEED2(x, w);
     return guard("conv2d", [&] {
-        return back(at::conv2d(lowp(x->t), lowp(w->t), lowp(opt(bias)), {stride, stride},
-                               {padding, padding}));
+        return bf16_on() ? conv_bf16(x, w, bias, stride, padding)
+                         : conv_fp32(x, w, bias, stride, padding);
     });
 }
 ts_tensor *ts_group_norm(ts_tensor *x, int groups, ts_tensor *w, ts_tensor *b, double eps) {
@@ -372,41 +555,58 @@ ts_tensor *ts_layer_norm(ts_tensor *x, ts_tensor *w, ts_tensor *b, double eps) {
                  [&] { return at::layer_norm(x->t, {x->t.size(-1)}, opt(w), opt(b), eps); });
 }
 
-// Scores for all heads at once can be huge (8 heads x 4096^2 floats at
-// 512 px): process the (batch*head) rows in slices that keep them bounded.
-static at::Tensor attention_core(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
-                                 bool causal, double scale) {
-    const int64_t bh = q.size(0), lq = q.size(1), lk = k.size(1);
-    const int64_t budget = int64_t(1) << 25; // floats of scores per slice (128 MiB)
-    int64_t slice = std::max<int64_t>(1, budget / std::max<int64_t>(1, lq * lk));
+// Attention, blocked: for each (batch, head, block of query rows) the scores
+// Q_blk K^T are formed, soft-maxed in place and multiplied by V straight into
+// the output's columns of that head. A block's scores (about 8 MiB) stay in
+// the cache instead of streaming all heads' L x L maps through memory, which
+// made attention at 64x64 latents memory-bound; the heads are read as strided
+// views, so there are no split/merge copies either. Blocks run in parallel,
+// each on one thread (BLAS and softmax go serial inside a parallel region).
+static int64_t attention_block_rows(int64_t lq, int64_t lk) {
+    const int64_t score_floats = int64_t(1) << 21; // 8 MiB of scores per block
+    return std::min<int64_t>(lq, std::max<int64_t>(16, score_floats / std::max<int64_t>(1, lk)));
+}
+
+static at::Tensor attention_blocked(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                                    int64_t heads, bool causal) {
+    const int64_t b = q.size(0), lq = q.size(1), lk = k.size(1), c = q.size(2), d = c / heads;
+    const double scale = 1.0 / std::sqrt((double)d);
+    const at::Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+    at::Tensor out = at::empty({b, lq, c}, q.options());
+    const int64_t rows = attention_block_rows(lq, lk);
+    const int64_t blocks = (lq + rows - 1) / rows;
     at::Tensor mask;
     if (causal) mask = at::full({lq, lk}, -INFINITY, q.options()).triu(1);
-    at::Tensor out = at::empty({bh, lq, v.size(2)}, q.options());
-    for (int64_t s = 0; s < bh; s += slice) {
-        int64_t n = std::min(slice, bh - s);
-        at::Tensor qs = q.narrow(0, s, n) * scale;
-        at::Tensor sc = back(at::bmm(lowp(qs), lowp(k.narrow(0, s, n).transpose(1, 2))));
-        if (causal) sc = sc + mask;
-        out.narrow(0, s, n).copy_(
-            back(at::bmm(lowp(at::softmax(sc, -1)), lowp(v.narrow(0, s, n)))));
-    }
+    at::parallel_for(0, b * heads * blocks, 1, [&](int64_t begin, int64_t end) {
+        at::Tensor scores = at::zeros({rows, lk}, q.options());
+        for (int64_t task = begin; task < end; task++) {
+            const int64_t bi = task / (heads * blocks), h = task / blocks % heads;
+            const int64_t r0 = task % blocks * rows, n = std::min(rows, lq - r0);
+            at::Tensor s = scores.narrow(0, 0, n);
+            at::Tensor qb = qc.select(0, bi).narrow(0, r0, n).narrow(1, h * d, d);
+            at::Tensor kh = kc.select(0, bi).narrow(1, h * d, d);
+            at::addmm_out(s, s, qb, kh.t(), 0.0, scale);
+            if (causal) s.add_(mask.narrow(0, r0, n));
+            at::_softmax_out(s, s, 1, false);
+            at::Tensor ob = out.select(0, bi).narrow(0, r0, n).narrow(1, h * d, d);
+            at::mm_out(ob, s, vc.select(0, bi).narrow(1, h * d, d));
+        }
+    });
     return out;
 }
 
 ts_tensor *ts_attention(ts_tensor *q, ts_tensor *k, ts_tensor *v, int heads, bool causal) {
     NEED3(q, k, v);
     return guard("attention", [&] {
-        const int64_t b = q->t.size(0), lq = q->t.size(1), lk = k->t.size(1);
+        if (q->t.dim() != 3 || k->t.dim() != 3 || v->t.dim() != 3)
+            throw std::runtime_error("q, k and v must be [B, L, C]");
         const int64_t c = q->t.size(2);
         if (heads < 1 || c % heads != 0)
             throw std::runtime_error("channels not divisible by heads");
-        const int64_t d = c / heads;
-        auto split = [&](const at::Tensor &t, int64_t l) {
-            return t.reshape({b, l, heads, d}).permute({0, 2, 1, 3}).reshape({b * heads, l, d});
-        };
-        at::Tensor o = attention_core(split(q->t, lq), split(k->t, lk), split(v->t, lk), causal,
-                                      1.0 / std::sqrt((double)d));
-        return o.reshape({b, heads, lq, d}).permute({0, 2, 1, 3}).reshape({b, lq, c});
+        if (k->t.sizes() != v->t.sizes() || k->t.size(0) != q->t.size(0) || k->t.size(2) != c)
+            throw std::runtime_error("k and v must be [B, Lk, C] with q's B and C");
+        return attention_blocked(q->t.to(at::kFloat), k->t.to(at::kFloat), v->t.to(at::kFloat),
+                                 heads, causal);
     });
 }
 

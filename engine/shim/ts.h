@@ -35,12 +35,22 @@ void ts_error_clear(void);
 void ts_error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- runtime ---- */
-/* Process-wide allocator tuning; call once from main() before any work. */
+/* Process-wide allocator tuning; call once from main() before any work.
+ * Also reads I2I_BF16: "1" or "true" turns bf16 mode on by default. */
 void ts_runtime_init(void);
 void ts_set_num_threads(int n); /* intra-op threads; n < 1 leaves it unchanged */
 int ts_get_num_threads(void);
-/* bf16 compute for conv/linear/matmul (opt-in; default fp32). Per thread. */
+/* bf16 compute for conv/linear/matmul (opt-in; default fp32). Per thread;
+ * a thread that never calls it follows the process default. Weights are
+ * converted once (cached with their detached handle), activations per op;
+ * attention, norms and element-wise ops stay fp32. Where oneDNN has no bf16
+ * kernels (CPUs without AVX-512) the mode is emulated: operands and results
+ * are rounded to bf16 and the maths runs in fp32 -- bf16's error, fp32's
+ * speed. Measured error: bench/README.md. */
 void ts_set_bf16(bool on);
+bool ts_get_bf16(void);
+void ts_set_bf16_default(bool on); /* process default, e.g. from a bundle/worker setting */
+bool ts_bf16_native(void);         /* true where bf16 runs on oneDNN's bf16 kernels */
 
 /* ---- scopes ---- */
 ts_scope ts_scope_begin(void);

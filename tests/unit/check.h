@@ -31,7 +31,7 @@ static int check_count_;
     } while (0)
 
 #define CHECK_DONE()                                                                               \
-    (printf("%d passed, %d failed\n", check_count_ - check_failures_, check_failures_),           \
+    (printf("%d passed, %d failed\n", check_count_ - check_failures_, check_failures_),            \
      check_failures_ ? 1 : 0)
 
 /* Path of a golden fixture: $I2I_GOLDEN/name (default ../shared/golden). */

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Benchmarks of the engine (dev tooling). Usage:
+#   bench/run.sh [unet|profiles|all] [extra unet_bench options, e.g. --sizes 32 --runs 5]
+# Environment: THREADS (default 2), BUILD_DIR (default <repo>/build-bench),
+#   I2I_REF (default <repo>/../shared/ref: the PyTorch reference used as the
+#   baseline; optional -- without it only our times are printed),
+#   PYTHON (default /usr/bin/python3, Debian's python3-torch).
+# "unet": one U-Net call (SD-1.5 size, random weights, 32x32 and 64x64
+# latents, D13/D9/D8) by us and by PyTorch eager in the same run, and the
+# ratio. "profiles": per-job cost of every shipped profile vs edit-full.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODE="${1:-unet}"
+[ $# -gt 0 ] && shift
+THREADS="${THREADS:-2}"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build-bench}"
+REF="${I2I_REF:-$ROOT/../shared/ref}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+
+echo "== building bench tools in $BUILD_DIR"
+cmake -S "$ROOT/bench" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$OUT/cmake.log" 2>&1 ||
+  { cat "$OUT/cmake.log"; exit 1; }
+cmake --build "$BUILD_DIR" -j2 --target unet_bench profile_cost >"$OUT/build.log" 2>&1 ||
+  { tail -40 "$OUT/build.log"; exit 1; }
+
+echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores," \
+  "avx512_bf16: $(grep -q avx512_bf16 /proc/cpuinfo && echo yes || echo no); threads $THREADS"
+echo "== load before: $(cat /proc/loadavg)"
+
+run_unet() {
+  "$BUILD_DIR/unet_bench" --threads "$THREADS" --json "$OUT/ours.json" "$@"
+  echo "== load after ours: $(cat /proc/loadavg)"
+  local torch_json=()
+  if [ -f "$REF/sd_unet.py" ] && "$PYTHON" -c 'import torch' 2>/dev/null; then
+    # PyTorch in a child with glibc's mmap threshold off and no trimming
+    # (ref/measure.py's "no-mmap" mode): otherwise it page-faults its big
+    # temporaries on every call and the baseline would be unfairly slow.
+    MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=$((64 << 30)) \
+      "$PYTHON" "$ROOT/bench/torch_unet_bench.py" --ref "$REF" --threads "$THREADS" \
+      --json "$OUT/torch.json" $(torch_args "$@")
+    torch_json=("$OUT/torch.json")
+    echo "== load after torch: $(cat /proc/loadavg)"
+  else
+    echo "== PyTorch baseline skipped: no $REF/sd_unet.py or no torch for $PYTHON"
+  fi
+  "$PYTHON" "$ROOT/bench/compare.py" "$OUT/ours.json" "${torch_json[@]}"
+}
+
+# unet_bench's --sizes/--depths/--runs in the Python script's syntax.
+torch_args() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --sizes|--depths) echo "$1 ${2//,/ }"; shift 2 ;;
+      --runs|--config|--slow) echo "$1 $2"; shift 2 ;;
+      *) shift ;;
+    esac
+  done
+}
+
+case "$MODE" in
+  unet) run_unet "$@" ;;
+  profiles) "$BUILD_DIR/profile_cost" --profiles "$ROOT/profiles" --threads "$THREADS" "$@" ;;
+  all)
+    run_unet "$@"
+    "$BUILD_DIR/profile_cost" --profiles "$ROOT/profiles" --threads "$THREADS"
+    ;;
+  *) echo "usage: bench/run.sh [unet|profiles|all] [unet_bench options]" >&2; exit 2 ;;
+esac
+echo "== load at the end: $(cat /proc/loadavg)"
