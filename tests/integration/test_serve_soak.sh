@@ -16,13 +16,26 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
 
 /usr/bin/python3 "$HERE/soak.py" "$BASE" 300 "$WORK/in.png" "$WORK/huge.png" "$WORK/bad.png" >"$WORK/warm.json"
 check "warm-up: every error is a JSON envelope ($(cat "$WORK/warm.json"))" [ $? -eq 0 ]
-sleep 2 # let warm-up jobs finish and expire
+# Wait (bounded) until the queue is empty and nothing runs, then for the TTL:
+# on a loaded machine or under ASan the last jobs may take a while.
+metric() { req GET /metrics >/dev/null; grep "^$1 " "$WORK/body" | cut -d' ' -f2; }
+for _ in $(seq 1 120); do
+    [ "$(metric i2i_queue_depth)" = 0 ] && [ "$(metric i2i_jobs_in_flight)" = 0 ] && break
+    sleep 0.5
+done
+sleep 2 # let warm-up jobs expire
 rss0=$(rss_kb)
 /usr/bin/python3 "$HERE/soak.py" "$BASE" 2000 "$WORK/in.png" "$WORK/huge.png" "$WORK/bad.png" >"$WORK/soak.json"
 check "2000 requests: every error is a JSON envelope ($(cat "$WORK/soak.json"))" [ $? -eq 0 ]
 check "no connection errors" [ "$(jget "$WORK/soak.json" "j['counts'].get('conn_error',0)")" = 0 ]
 check "all kinds of answers seen" [ "$(jget "$WORK/soak.json" "all(k in j['counts'] for k in ('400','404','405','415','422','200'))")" = True ]
-sleep 2.5 # jobs finish and expire
+# Wait (bounded) until the queue is empty and nothing runs, then for the TTL:
+# on a loaded machine or under ASan the last jobs may take a while.
+for _ in $(seq 1 120); do
+    [ "$(metric i2i_queue_depth)" = 0 ] && [ "$(metric i2i_jobs_in_flight)" = 0 ] && break
+    sleep 0.5
+done
+sleep 2.5 # finished jobs expire (TTL 1 s)
 rss1=$(rss_kb)
 echo "RSS before ${rss0} kB, after ${rss1} kB"
 check "RSS growth under 32 MB (${rss0} -> ${rss1} kB)" [ $((rss1 - rss0)) -lt 32768 ]
