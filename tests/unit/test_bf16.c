@@ -5,6 +5,7 @@
  * caches of the two modes are separate); the mode is per thread, and the
  * process default comes from I2I_BF16 via ts_runtime_init. */
 #include "check.h"
+#include "unet_fixture.h"
 #include "unet.h"
 #include "weights.h"
 
@@ -21,45 +22,6 @@
 #define BF16_REL_LIMIT 3e-2
 /* bf16 must visibly change the result: fp32 lands within 3e-6. */
 #define BF16_MIN_DIFF 1e-4
-
-typedef struct fixture {
-    weights *w, *io;
-    unet_config cfg;
-    unet *u;
-    ts_tensor *x, *context;
-    float t[8];
-} fixture;
-
-static bool open_fixture(fixture *f, const char *wname, const char *ioname) {
-    char err[512] = "";
-    memset(f, 0, sizeof *f);
-    f->w = weights_open(golden_path(wname), err, sizeof err);
-    CHECK_MSG(f->w, "%s", err);
-    f->io = weights_open(golden_path(ioname), err, sizeof err);
-    CHECK_MSG(f->io, "%s", err);
-    if (!f->w || !f->io) return false;
-    const char *json = weights_metadata(f->w, "config");
-    if (!json || !unet_config_from_json(json, &f->cfg, err, sizeof err)) {
-        CHECK_MSG(false, "%s config: %s", wname, err);
-        return false;
-    }
-    f->u = unet_create(f->w, PREFIX, &f->cfg, err, sizeof err);
-    CHECK_MSG(f->u, "unet_create: %s", err);
-    f->x = weights_get(f->io, "x_t");
-    f->context = weights_get(f->io, "context");
-    ts_tensor *t = weights_get(f->io, "t");
-    bool ok =
-        f->u && f->x && f->context && t && ts_numel(t) <= 8 && ts_to_floats(t, f->t, ts_numel(t));
-    CHECK_MSG(ok, "%s: %s", ioname, ts_last_error());
-    return ok;
-}
-
-static void close_fixture(fixture *f) {
-    unet_free(f->u);
-    weights_close(f->io);
-    weights_close(f->w);
-    ts_error_clear();
-}
 
 typedef struct result {
     double diff;    /* max |eps - reference| */

@@ -5,6 +5,7 @@
  * against the files and SD-1.5's counts; clear errors for weights that do not
  * fit the config and for bad inputs; flat scope stack and concurrent calls. */
 #include "check.h"
+#include "unet_fixture.h"
 #include "layout_check.h"
 #include "unet.h"
 #include "weights.h"
@@ -17,46 +18,6 @@
 #define PASS_LIMIT 3e-5 /* README Part 3: float32 lands within 3e-6 */
 #define CN_LIMIT 5e-5   /* README ControlNet: 2e-5 * max|ref| (max|eps| <= 2.5) */
 #define MAX_DEPTHS 64
-
-typedef struct fixture {
-    weights *w, *io;
-    unet_config cfg;
-    unet *u;
-    ts_tensor *x, *context;
-    float t[8];
-} fixture;
-
-static bool open_fixture(fixture *f, const char *weights_name, const char *io_name) {
-    char err[512] = "";
-    memset(f, 0, sizeof *f);
-    f->w = weights_open(golden_path(weights_name), err, sizeof err);
-    CHECK_MSG(f->w, "%s", err);
-    f->io = weights_open(golden_path(io_name), err, sizeof err);
-    CHECK_MSG(f->io, "%s", err);
-    if (!f->w || !f->io) return false;
-    const char *json = weights_metadata(f->w, "config");
-    CHECK_MSG(json, "%s has no config metadata", weights_name);
-    if (!json || !unet_config_from_json(json, &f->cfg, err, sizeof err)) {
-        CHECK_MSG(false, "config: %s", err);
-        return false;
-    }
-    f->u = unet_create(f->w, PREFIX, &f->cfg, err, sizeof err);
-    CHECK_MSG(f->u, "unet_create: %s", err);
-    f->x = weights_get(f->io, "x_t");
-    f->context = weights_get(f->io, "context");
-    ts_tensor *t = weights_get(f->io, "t");
-    bool ok = f->u && f->x && f->context && t && ts_numel(t) == ts_dim(f->x, 0) &&
-              ts_numel(t) <= 8 && ts_to_floats(t, f->t, ts_numel(t));
-    CHECK_MSG(ok, "fixture %s: %s", io_name, ts_last_error());
-    return ok;
-}
-
-static void close_fixture(fixture *f) {
-    unet_free(f->u);
-    weights_close(f->io);
-    weights_close(f->w);
-    ts_error_clear();
-}
 
 /* Runs one forward and returns max|eps - io[expected]| (1e30 on failure). */
 static double forward_diff(const fixture *f, int depth, ts_tensor *const *control,
