@@ -83,11 +83,9 @@ static i2i_status check_params(const i2i_bundle *b, const i2i_edit_params *p, ch
 static ts_tensor *encode_text(const i2i_bundle *b, const char *prompt, char *err, size_t n) {
     int64_t ids[2 * CLIP_CONTEXT];
     int n_tok;
-    if (clip_tokenizer_encode(b->tokenizer, prompt, ids, &n_tok) != 0 ||
-        clip_tokenizer_encode(b->tokenizer, "", ids + CLIP_CONTEXT, &n_tok) != 0) {
-        snprintf(err, n, "prompt is not valid UTF-8 text");
-        return NULL;
-    }
+    if (clip_tokenizer_encode_err(b->tokenizer, prompt, ids, &n_tok, err, n) != 0 ||
+        clip_tokenizer_encode_err(b->tokenizer, "", ids + CLIP_CONTEXT, &n_tok, err, n) != 0)
+        return NULL; /* err says why: invalid UTF-8, too long */
     ts_tensor *h = clip_text_forward(b->clip, ids, 2);
     ts_tensor *rows[3] = {ts_narrow(h, 0, 0, 1), ts_narrow(h, 0, 1, 1), ts_narrow(h, 0, 1, 1)};
     return ts_cat(rows, 3, 0);

@@ -56,6 +56,8 @@ $PY "$TOOLS/make_png.py" "$work/big.png" 4000 3000
 expect_error "4000x3000 image" "limit" img_run --image "$work/big.png"
 head -c 200 "$work/in.png" >"$work/trunc.png"
 expect_error "truncated PNG" "trunc.png" img_run --image "$work/trunc.png"
+expect_error "invalid UTF-8 prompt" "UTF-8" \
+  "$I2I" run edit --bundle "$work/b" --image "$work/in.png" --prompt "$(printf 'a\xffb')" --out "$work/x.png"
 expect_error "missing image file" "No such file" img_run --image "$work/nope.png"
 
 broken_bundle() { # name, tamper args...; the copy shares the vocabulary
