@@ -18,6 +18,8 @@ echo "== format check"
 ./scripts/lint-specs.sh
 echo "== build and test (RelWithDebInfo)"
 build_and_test build
+echo "== the README's run command (demo.sh), stopping after its request"
+DEMO_EXIT=1 I2I_LISTEN=127.0.0.1:${I2I_DEMO_PORT:-18931} DEMO_OUT=build/demo ./scripts/demo.sh
 if [ "${I2I_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== build and test under ASan+UBSan"
   build_and_test build-asan -DI2I_SANITIZE=ON
