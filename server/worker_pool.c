@@ -1,10 +1,22 @@
 /* Worker threads. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "worker_pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+/* CPUs this process may run on: a container's cpuset or `taskset` limits
+ * them below the machine's online count, and oversubscribing them with
+ * intra-op threads costs more than it gains. */
+static long usable_cores(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? online : 1;
+}
 
 struct worker_pool {
     job_service *svc;
@@ -53,7 +65,7 @@ worker_pool *worker_pool_start(job_service *svc, const engine_runner *engine, in
     p->svc = svc;
     p->engine = engine;
     if (threads_per_worker <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        long cores = usable_cores();
         threads_per_worker = cores > workers ? (int)(cores / workers) : 1;
     }
     p->threads_per_worker = threads_per_worker;
