@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define UNET_MAX_INPUT_BLOCKS 64
 #define UNET_MAX_RES_BLOCKS 8
 
 typedef enum { BLOCK_CONV_IN, BLOCK_DOWN, BLOCK_RES } block_kind;
@@ -36,6 +35,7 @@ struct unet {
     unet_transformer mid_attn;
     int mid_ch;
     unet_wb out_norm, out_conv;
+    bool encoder_only; /* made by unet_encoder_create: no output blocks */
 };
 
 /* ---- config ---- */
@@ -195,19 +195,36 @@ static void walk_output_blocks(const unet_config *c, const char *pfx, const unet
     unet_bind_conv(b, n2, c->out_channels, ch, 3, &u->out_conv);
 }
 
-/* Binds every parameter in state-dict order; c must pass check_config. */
-static void walk(const unet_config *c, const char *pfx, const unet_binder *b, unet *u) {
+/* The encoder half: time_embed, input blocks, middle block. ControlNet's
+ * copy of the encoder is exactly this under its own prefix. */
+static void walk_encoder(const unet_config *c, const char *pfx, const unet_binder *b, unet *u,
+                         int *skip_ch) {
     const int mc = c->model_channels;
-    int skip_ch[UNET_MAX_INPUT_BLOCKS];
     char name[UNET_NAME_MAX];
     u->cfg = *c;
+    u->encoder_only = true;
     unet_namef(name, "%stime_embed.0.", pfx);
     unet_bind_linear(b, name, 4 * mc, mc, &u->time_in);
     unet_namef(name, "%stime_embed.2.", pfx);
     unet_bind_linear(b, name, 4 * mc, 4 * mc, &u->time_out);
     walk_input_blocks(c, pfx, b, u, skip_ch);
     walk_middle(c, pfx, b, u);
+}
+
+/* Binds every parameter in state-dict order; c must pass check_config. */
+static void walk(const unet_config *c, const char *pfx, const unet_binder *b, unet *u) {
+    int skip_ch[UNET_MAX_INPUT_BLOCKS];
+    walk_encoder(c, pfx, b, u, skip_ch);
     walk_output_blocks(c, pfx, b, u, skip_ch);
+    u->encoder_only = false;
+}
+
+typedef void (*walk_fn)(const unet_config *c, const char *pfx, const unet_binder *b, unet *u);
+
+static void walk_encoder_only(const unet_config *c, const char *pfx, const unet_binder *b,
+                              unet *u) {
+    int skip_ch[UNET_MAX_INPUT_BLOCKS];
+    walk_encoder(c, pfx, b, u, skip_ch);
 }
 
 /* ---- loading ---- */
@@ -227,8 +244,8 @@ static bool check_block_count(const unet_config *c, char *err, size_t errlen) {
     return true;
 }
 
-unet *unet_create(const weights *w, const char *prefix, const unet_config *cfg, char *err,
-                  size_t errlen) {
+static unet *create_with(walk_fn fn, const weights *w, const char *prefix, const unet_config *cfg,
+                         char *err, size_t errlen) {
     if (!w || !cfg) {
         snprintf(err, errlen, "unet: no weights or config");
         return NULL;
@@ -244,7 +261,7 @@ unet *unet_create(const weights *w, const char *prefix, const unet_config *cfg, 
         return NULL;
     }
     const unet_binder b = {load_bind, (void *)w};
-    walk(cfg, prefix ? prefix : "", &b, u);
+    fn(cfg, prefix ? prefix : "", &b, u);
     if (ts_failed()) {
         snprintf(err, errlen, "unet: %s", ts_last_error());
         ts_error_clear();
@@ -252,6 +269,16 @@ unet *unet_create(const weights *w, const char *prefix, const unet_config *cfg, 
         return NULL;
     }
     return u;
+}
+
+unet *unet_create(const weights *w, const char *prefix, const unet_config *cfg, char *err,
+                  size_t errlen) {
+    return create_with(walk, w, prefix, cfg, err, errlen);
+}
+
+unet *unet_encoder_create(const weights *w, const char *prefix, const unet_config *cfg, char *err,
+                          size_t errlen) {
+    return create_with(walk_encoder_only, w, prefix, cfg, err, errlen);
 }
 
 void unet_free(unet *u) {
@@ -287,8 +314,8 @@ static ts_tensor *list_bind(void *user, const char *name, const int64_t *shape, 
     return NULL;
 }
 
-bool unet_params_foreach(const unet_config *cfg, const char *prefix, param_fn fn, void *user,
-                         char *err, size_t errlen) {
+static bool foreach_with(walk_fn walker, const unet_config *cfg, const char *prefix, param_fn fn,
+                         void *user, char *err, size_t errlen) {
     if (!check_config(cfg, err, errlen) || !check_block_count(cfg, err, errlen)) return false;
     unet *scratch = calloc(1, sizeof *scratch);
     if (!scratch) {
@@ -297,9 +324,38 @@ bool unet_params_foreach(const unet_config *cfg, const char *prefix, param_fn fn
     }
     list_ctx l = {fn, user};
     const unet_binder b = {list_bind, &l};
-    walk(cfg, prefix ? prefix : "", &b, scratch);
+    walker(cfg, prefix ? prefix : "", &b, scratch);
     free(scratch);
     return true;
+}
+
+bool unet_params_foreach(const unet_config *cfg, const char *prefix, param_fn fn, void *user,
+                         char *err, size_t errlen) {
+    return foreach_with(walk, cfg, prefix, fn, user, err, errlen);
+}
+
+static ts_tensor *null_bind(void *user, const char *name, const int64_t *shape, int ndim) {
+    (void)user, (void)name, (void)shape, (void)ndim;
+    return NULL;
+}
+
+bool unet_layout_skip_channels(const unet_config *cfg, int *skip_ch, int *n, char *err,
+                               size_t errlen) {
+    if (!check_config(cfg, err, errlen) || !check_block_count(cfg, err, errlen)) return false;
+    unet *scratch = calloc(1, sizeof *scratch);
+    if (!scratch) return snprintf(err, errlen, "unet: out of memory"), false;
+    const unet_binder b = {null_bind, NULL};
+    walk_encoder_only(cfg, "", &b, scratch);
+    *n = scratch->n;
+    for (int i = 0; i <= scratch->n; i++)
+        skip_ch[i] = unet_skip_channels(scratch, i);
+    free(scratch);
+    return true;
+}
+
+bool unet_encoder_params_foreach(const unet_config *cfg, const char *prefix, param_fn fn,
+                                 void *user, char *err, size_t errlen) {
+    return foreach_with(walk_encoder_only, cfg, prefix, fn, user, err, errlen);
 }
 
 /* ---- forward ---- */
@@ -355,13 +411,17 @@ static ts_tensor *add_residual(ts_tensor *h, ts_tensor *c, int idx) {
     return ts_add(h, c);
 }
 
-static bool check_inputs(const unet *u, ts_tensor *x, const float *t, ts_tensor *context,
-                         int depth) {
+static bool check_inputs(const unet *u, ts_tensor *x, const float *t, ts_tensor *context, int depth,
+                         bool want_decoder) {
     if (!u || !t) {
         ts_error_set("unet: no model or no timesteps");
         return false;
     }
     if (!x || !context) return false; /* an earlier op failed and set the error */
+    if (u->encoder_only && want_decoder) {
+        ts_error_set("unet: an encoder-only copy has no output blocks");
+        return false;
+    }
     const int n = u->n;
     if (depth < 1 || depth > n + 1) {
         ts_error_set("unet: depth must be 1..%d, got %d", n + 1, depth);
@@ -396,7 +456,7 @@ static bool check_inputs(const unet *u, ts_tensor *x, const float *t, ts_tensor 
 
 ts_tensor *unet_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context, int depth,
                         ts_tensor *const *control) {
-    if (!check_inputs(u, x, t, context, depth)) return NULL;
+    if (!check_inputs(u, x, t, context, depth, true)) return NULL;
     const int n = u->n, kept = depth <= n ? depth : n;
     ts_scope s = ts_scope_begin();
     ts_tensor *emb_act = time_embedding_act(u, t, (int)ts_dim(x, 0));
@@ -422,4 +482,19 @@ ts_tensor *unet_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *
     }
     h = ts_conv2d(unet_norm_silu(&u->out_norm, h), u->out_conv.w, u->out_conv.b, 1, 1);
     return ts_scope_end_keep(s, h);
+}
+
+bool unet_encoder_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context,
+                          int n_blocks, ts_tensor *after_first, ts_tensor **outs) {
+    if (!check_inputs(u, x, t, context, n_blocks, false)) return false;
+    const int n = u->n, kept = n_blocks <= n ? n_blocks : n;
+    ts_tensor *emb_act = time_embedding_act(u, t, (int)ts_dim(x, 0));
+    ts_tensor *h = x;
+    for (int i = 0; i < kept; i++) {
+        h = run_block(&u->in[i], h, emb_act, context);
+        if (i == 0 && after_first) h = ts_add(h, after_first);
+        outs[i] = h;
+    }
+    if (n_blocks == n + 1) outs[n] = run_middle(u, h, emb_act, context);
+    return !ts_failed();
 }

@@ -23,6 +23,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Most input blocks a config may have (SD has 12). */
+#define UNET_MAX_INPUT_BLOCKS 64
+
 typedef struct unet unet;
 
 /* Checks the config, then that every tensor the full-depth network needs is
@@ -58,5 +61,25 @@ bool unet_params_foreach(const unet_config *cfg, const char *prefix, param_fn fn
  * one unet. Intermediates are freed before returning. */
 ts_tensor *unet_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context, int depth,
                         ts_tensor *const *control);
+
+/* ---- the encoder half, which ControlNet copies ----
+ * time_embed, the input blocks and the middle block under `prefix` (e.g.
+ * "control_model."): the same names, shapes and checks as the full U-Net's
+ * encoder side. unet_forward refuses such a model. */
+unet *unet_encoder_create(const weights *w, const char *prefix, const unet_config *cfg, char *err,
+                          size_t errlen);
+bool unet_encoder_params_foreach(const unet_config *cfg, const char *prefix, param_fn fn,
+                                 void *user, char *err, size_t errlen);
+/* The layout's input block count *n and skip widths skip_ch[0..n] (as
+ * unet_skip_channels; skip_ch needs UNET_MAX_INPUT_BLOCKS + 1 entries) without weights. */
+bool unet_layout_skip_channels(const unet_config *cfg, int *skip_ch, int *n, char *err,
+                               size_t errlen);
+/* Runs input blocks 0..n_blocks-1, and the middle block too when n_blocks is
+ * n+1; after block 0 adds after_first (ControlNet's hint features) when not
+ * NULL. outs[i] receives block i's output (outs[n] the middle block's); the
+ * tensors belong to the caller's scope. Works on full and encoder-only
+ * models. false with ts error on failure. */
+bool unet_encoder_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context,
+                          int n_blocks, ts_tensor *after_first, ts_tensor **outs);
 
 #endif

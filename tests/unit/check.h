@@ -34,11 +34,11 @@ static int check_count_;
     (printf("%d passed, %d failed\n", check_count_ - check_failures_, check_failures_),            \
      check_failures_ ? 1 : 0)
 
-/* Path of a golden fixture: $I2I_GOLDEN/name (default ../shared/golden). */
+/* Path of a golden fixture: $I2I_GOLDEN/name (default tests/golden). */
 static inline const char *golden_path(const char *name) {
     static char buf[4096];
     const char *dir = getenv("I2I_GOLDEN");
-    snprintf(buf, sizeof buf, "%s/%s", dir ? dir : "../shared/golden", name);
+    snprintf(buf, sizeof buf, "%s/%s", dir ? dir : "tests/golden", name);
     return buf;
 }
 
