@@ -32,6 +32,7 @@ static const code_entry codes[API_ERR_COUNT_] = {
     [API_ERR_QUEUE_FULL] = {"queue_full", 429},
     [API_ERR_INTERNAL] = {"internal", 500},
     [API_ERR_UNAVAILABLE] = {"unavailable", 503},
+    [API_ERR_TASK_UNAVAILABLE] = {"task_unavailable", 503},
 };
 
 const char *api_error_code_name(api_error_code code) {

@@ -29,6 +29,7 @@ typedef enum api_error_code {
     API_ERR_QUEUE_FULL,             /* 429 */
     API_ERR_INTERNAL,               /* 500 */
     API_ERR_UNAVAILABLE,            /* 503 loading or draining */
+    API_ERR_TASK_UNAVAILABLE,       /* 503 no loaded bundle serves the route's task */
     API_ERR_COUNT_
 } api_error_code;
 

@@ -67,7 +67,7 @@ json_t *job_view_json(const job_view *v) {
     json_object_set_new(o, "finished_at", time_or_null(v->finished_at));
     if (v->params) {
         json_object_set_new(o, "profile", json_string(v->params->profile));
-        json_object_set_new(o, "parameters", edit_resolved_json(v->params));
+        json_object_set_new(o, "parameters", job_resolved_json(v->params));
     }
     json_object_set_new(o, "error",
                         v->error_code ? json_pack("{s:s,s:s}", "code", v->error_code, "message",

@@ -3,7 +3,7 @@
 #ifndef I2I_API_JOB_JSON_H
 #define I2I_API_JOB_JSON_H
 
-#include "edit_request.h"
+#include "job_request.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -25,7 +25,7 @@ typedef struct job_view {
     double created_at;  /* unix seconds; 0 = not yet */
     double started_at;
     double finished_at;
-    const edit_resolved *params;
+    const job_resolved *params;
     const char *error_code; /* NULL unless failed/canceled */
     const char *error_message;
     int result_width, result_height; /* 0 unless succeeded */

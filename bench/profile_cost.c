@@ -92,7 +92,7 @@ static bool time_depths(const bench_unet *b, const profile_set *set, const optio
 }
 
 static double job_seconds(const profile *p, const double *per_call) {
-    return per_call[p->depth] * p->steps * profile_task_unet_evals_per_step(p->task);
+    return per_call[p->depth] * p->steps * i2i_task_unet_evals_per_step(p->task);
 }
 
 static void print_table(const profile_set *set, const double *per_call) {
@@ -101,7 +101,7 @@ static void print_table(const profile_set *set, const double *per_call) {
     for (int i = 0; i < set->count; i++) {
         const profile *p = &set->items[i];
         const profile *base = profile_set_find(set, p->baseline);
-        const int calls = p->steps * profile_task_unet_evals_per_step(p->task);
+        const int calls = p->steps * i2i_task_unet_evals_per_step(p->task);
         const double own = job_seconds(p, per_call);
         if (!base || per_call[base->depth] <= 0) {
             printf("  %-12s %5d %5d %10d %12.2f %12s\n", p->name, p->depth, p->steps, calls, own,

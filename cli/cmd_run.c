@@ -1,4 +1,4 @@
-/* i2i run edit: one edit job from files, with a progress bar on a terminal. */
+/* i2i run edit|control: one job from files, with a progress bar on a terminal. */
 #include "commands.h"
 #include "file_util.h"
 #include "i2i_engine.h"
@@ -16,18 +16,24 @@
 #define RUN_DECODE_MAX_PIXELS (64L * 1024 * 1024)
 
 typedef struct run_args {
+    const char *task;
     const char *bundle, *image, *out;
     int threads;
-    i2i_edit_params p;
+    i2i_params p;
 } run_args;
 
 static int run_usage(FILE *f) {
-    fprintf(f,
-            "usage: i2i run edit --bundle DIR --image IN.png|jpg --prompt TEXT --out OUT.png\n"
-            "       [--depth D] [--steps N] [--gamma G|1/P] [--seed S] [--sampler ddim|dpmpp_2m]\n"
-            "       [--eta E] [--guidance-scale S] [--image-guidance-scale S] [--threads N]\n"
-            "defaults: depth 9, 10 steps, gamma 1/1.8, ddim, eta 0, guidance 7.5, image\n"
-            "guidance 1.0, seed 0 (the paper's edit profile).\n");
+    fprintf(
+        f,
+        "usage: i2i run edit|control --bundle DIR --image IN.png|jpg --prompt TEXT --out OUT.png\n"
+        "       [--depth D] [--steps N] [--gamma G|1/P] [--seed S] [--sampler ddim|dpmpp_2m]\n"
+        "       [--eta E] [--guidance-scale S] [--threads N]\n"
+        "  edit:    [--image-guidance-scale S]\n"
+        "  control: [--negative-prompt TEXT] [--control-scale S] [--control-type canny|raw]\n"
+        "           [--low-threshold L] [--high-threshold H] [--image-resolution R]\n"
+        "defaults, edit: depth 9, 10 steps, gamma 1/1.8, ddim, eta 0, guidance 7.5, image\n"
+        "guidance 1.0; control: depth 9, 5 steps, gamma 1/2.21, guidance 9, control scale 1,\n"
+        "canny 100/200, resolution 512; seed 0 (the paper's profiles).\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -46,6 +52,8 @@ static bool parse_double(const char *opt, const char *v, double *out) {
     fprintf(stderr, "i2i run: %s must be a number, got '%s'\n", opt, v);
     return false;
 }
+
+static bool parse_control_option(run_args *a, const char *opt, const char *v);
 
 static bool parse_option(run_args *a, const char *opt, const char *v) {
     long l;
@@ -92,7 +100,31 @@ static bool parse_option(run_args *a, const char *opt, const char *v) {
         return parse_double(opt, v, &a->p.guidance_scale);
     else if (!strcmp(opt, "--image-guidance-scale"))
         return parse_double(opt, v, &a->p.image_guidance_scale);
-    else {
+    else
+        return parse_control_option(a, opt, v);
+    return true;
+}
+
+/* The control task's own options. */
+static bool parse_control_option(run_args *a, const char *opt, const char *v) {
+    long l;
+    if (!strcmp(opt, "--negative-prompt"))
+        a->p.negative_prompt = v;
+    else if (!strcmp(opt, "--control-scale"))
+        return parse_double(opt, v, &a->p.control_scale);
+    else if (!strcmp(opt, "--low-threshold"))
+        return parse_long(opt, v, 0, 100000, &l) && ((a->p.low_threshold = (int)l), true);
+    else if (!strcmp(opt, "--high-threshold"))
+        return parse_long(opt, v, 0, 100000, &l) && ((a->p.high_threshold = (int)l), true);
+    else if (!strcmp(opt, "--image-resolution"))
+        return parse_long(opt, v, 1, 100000, &l) && ((a->p.image_resolution = (int)l), true);
+    else if (!strcmp(opt, "--control-type")) {
+        if (strcmp(v, "canny") && strcmp(v, "raw")) {
+            fprintf(stderr, "i2i run: --control-type must be canny or raw, got '%s'\n", v);
+            return false;
+        }
+        a->p.control_type = strcmp(v, "raw") ? I2I_CONTROL_CANNY : I2I_CONTROL_RAW;
+    } else {
         fprintf(stderr, "i2i run: unknown option %s\n", opt);
         return false;
     }
@@ -102,7 +134,8 @@ static bool parse_option(run_args *a, const char *opt, const char *v) {
 /* 0 ok, 1 help shown, 2 bad usage */
 static int parse_run_args(int argc, char **argv, run_args *a) {
     memset(a, 0, sizeof *a);
-    i2i_edit_params_default(&a->p);
+    a->task = argv[1];
+    i2i_params_default(a->task, &a->p);
     a->p.prompt = NULL;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) return run_usage(stdout), 1;
@@ -168,7 +201,7 @@ static int save_output(const char *path, const i2i_image *img) {
     return 0;
 }
 
-static int run_edit(const run_args *a) {
+static int run_job(const run_args *a) {
     char err[512];
     i2i_image in = {0}, out = {0};
     if (load_input(a->image, &in)) return 1;
@@ -179,9 +212,16 @@ static int run_edit(const run_args *a) {
         i2i_image_free(&in);
         return 1;
     }
+    if (strcmp(i2i_bundle_task(b), a->task) != 0) {
+        fprintf(stderr, "i2i run: bundle %s is a %s bundle, not %s\n", a->bundle,
+                i2i_bundle_task(b), a->task);
+        i2i_image_free(&in);
+        i2i_bundle_free(b);
+        return 1;
+    }
     progress_bar bar = {.enabled = isatty(STDERR_FILENO)};
     clock_gettime(CLOCK_MONOTONIC, &bar.start);
-    i2i_status st = i2i_edit(b, &in, &a->p, draw_progress, &bar, &out, err, sizeof err);
+    i2i_status st = i2i_run(b, &in, &a->p, draw_progress, &bar, &out, err, sizeof err);
     int rc = st == I2I_OK ? save_output(a->out, &out) : 1;
     if (st != I2I_OK) fprintf(stderr, "i2i run: %s\n", err);
     i2i_image_free(&in);
@@ -192,12 +232,12 @@ static int run_edit(const run_args *a) {
 
 int cmd_run(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help")) return run_usage(argc < 2 ? stderr : stdout);
-    if (strcmp(argv[1], "edit") != 0) {
-        fprintf(stderr, "i2i run: unknown task '%s' (this build runs: edit)\n", argv[1]);
+    if (i2i_task_unet_evals_per_step(argv[1]) == 0) {
+        fprintf(stderr, "i2i run: unknown task '%s' (this build runs: edit, control)\n", argv[1]);
         return 2;
     }
     run_args a;
     int rc = parse_run_args(argc, argv, &a);
     if (rc) return rc == 1 ? 0 : rc;
-    return run_edit(&a);
+    return run_job(&a);
 }

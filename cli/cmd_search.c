@@ -25,7 +25,7 @@ typedef struct search_args {
     const char *profile_name, *cache, *metric;
     int num_images, ref_steps, threads, min_depth;
     bool steps_given, all_depths;
-    i2i_edit_params p;
+    i2i_params p;
     search_context ctx;
 } search_args;
 
@@ -109,7 +109,7 @@ static bool parse_option(search_args *a, const char *opt, const char *v) {
 static int parse_args(int argc, char **argv, search_args *a) {
     memset(a, 0, sizeof *a);
     a->is_gamma = !strcmp(argv[1], "gamma");
-    i2i_edit_params_default(&a->p);
+    i2i_params_default("edit", &a->p);
     a->p.depth = 0; /* 0: the bundle's full depth */
     a->p.gamma = 1.0;
     a->p.eta = 0.0; /* the search is deterministic (DESIGN §1.4) */

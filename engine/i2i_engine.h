@@ -34,17 +34,31 @@ typedef struct i2i_image {
     uint8_t *rgb;
 } i2i_image;
 
-typedef struct i2i_edit_params {
+/* How /v1/control gets its hint: canny edges of the image, or the image is
+ * itself the edge map. */
+typedef enum i2i_control_type { I2I_CONTROL_CANNY = 0, I2I_CONTROL_RAW = 1 } i2i_control_type;
+
+/* The parameters of one job, whatever its task: a task reads the fields it
+ * documents and ignores the rest (i2i_params_default fills all of them). */
+typedef struct i2i_params {
+    /* every task */
     const char *prompt;
-    int depth;    /* 1..13; 13 = full U-Net */
-    int steps;    /* >= 1 */
-    double gamma; /* time-step schedule control; 1 = uniform */
+    const char *negative_prompt; /* the unconditional text; NULL or "" = "" */
+    int depth;                   /* 1..13; 13 = full U-Net */
+    int steps;                   /* >= 1 */
+    double gamma;                /* time-step schedule control; 1 = uniform */
     i2i_sampler sampler;
-    double eta;                  /* DDIM stochasticity, 0..1 */
-    double guidance_scale;       /* text guidance s_T */
-    double image_guidance_scale; /* image guidance s_I */
+    double eta;            /* DDIM stochasticity, 0..1 */
+    double guidance_scale; /* text guidance s_T */
     uint64_t seed;
-} i2i_edit_params;
+    /* edit (InstructPix2Pix) */
+    double image_guidance_scale; /* image guidance s_I */
+    /* control (ControlNet) */
+    double control_scale; /* multiplies every control residual */
+    i2i_control_type control_type;
+    int low_threshold, high_threshold; /* canny hysteresis thresholds, 0..2040 */
+    int image_resolution;              /* short side of the working size, pixels */
+} i2i_params;
 
 /* Called after each denoising step; return false to cancel the job, which
  * then stops before the next U-Net evaluation. */
@@ -52,15 +66,34 @@ typedef bool (*i2i_progress_fn)(void *user, int step, int steps);
 
 typedef struct i2i_bundle i2i_bundle;
 
-void i2i_edit_params_default(i2i_edit_params *p);
+/* The tasks this build runs ("edit", "control"), NULL-terminated. */
+const char *const *i2i_tasks(void);
+/* U-Net evaluations per denoising step of a task (edit 3, control 2,
+ * upscale 1); 0 for an unknown task. */
+int i2i_task_unet_evals_per_step(const char *task);
+/* The task's own defaults (the paper's headline profile for it). */
+void i2i_params_default(const char *task, i2i_params *p);
+
 i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen);
 void i2i_bundle_free(i2i_bundle *b);
-const char *i2i_bundle_task(const i2i_bundle *b); /* "edit", ... */
+const char *i2i_bundle_task(const i2i_bundle *b); /* "edit", "control", ... */
+/* Bytes of weights the bundle holds in memory (mapped files and converted
+ * copies), for the memory report. */
+size_t i2i_bundle_resident_bytes(const i2i_bundle *b);
 
-/* Runs one edit; on success *out holds a new image of the input's size
- * (free with i2i_image_free). err receives a one-line message otherwise. */
-i2i_status i2i_edit(const i2i_bundle *b, const i2i_image *in, const i2i_edit_params *p,
-                    i2i_progress_fn progress, void *user, i2i_image *out, char *err, size_t errlen);
+/* The size `task` runs an input of w x h at under p (edit: the input's own
+ * size; control: short side image_resolution, sides multiples of 64, or a
+ * raw edge map's own size), so callers can check their compute limits
+ * before queuing a job. false with a message when the task cannot run that
+ * input at all (a raw edge map whose sides are not multiples of 64). */
+bool i2i_working_size(const char *task, int w, int h, const i2i_params *p, int *ow, int *oh,
+                      char *err, size_t errlen);
+
+/* Runs one job of the bundle's task on `in`; on success *out holds a new
+ * image (edit: the input's size; control: the working size) to free with
+ * i2i_image_free. err receives a one-line message otherwise. */
+i2i_status i2i_run(const i2i_bundle *b, const i2i_image *in, const i2i_params *p,
+                   i2i_progress_fn progress, void *user, i2i_image *out, char *err, size_t errlen);
 void i2i_image_free(i2i_image *img);
 
 /* Process-wide runtime tuning (keeps large activation buffers in the heap

@@ -19,12 +19,20 @@ typedef struct app {
      * profile's cost for the loaded bundle; both live until exit. */
     _Atomic(const profile_set *) profiles;
     atomic_int state;
+    /* The loaded bundles: filled by the loader, then published by storing
+     * n_bundles (never changed again). */
+    metrics_bundle bundles[8];
+    atomic_size_t n_bundles;
 } app;
+
+/* Whether a loaded bundle serves `task` (false while loading). */
+bool app_serves_task(app *a, const char *task);
 
 /* Route handlers (routes_*.c). id is the {id} path segment or NULL. */
 typedef void (*route_handler)(app *a, http_request *req, const char *id, http_response *resp);
 
-void route_edit(app *a, http_request *req, const char *id, http_response *resp);
+/* POST /v1/<task>: the task comes from the request path (api_task_by_route). */
+void route_submit(app *a, http_request *req, const char *id, http_response *resp);
 void route_job_get(app *a, http_request *req, const char *id, http_response *resp);
 void route_job_result(app *a, http_request *req, const char *id, http_response *resp);
 void route_job_cancel(app *a, http_request *req, const char *id, http_response *resp);

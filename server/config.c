@@ -5,12 +5,14 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum opt_kind { OPT_INT, OPT_I64, OPT_STR, OPT_LISTEN } opt_kind;
+/* OPT_LIST: a comma-separated string; a repeated flag appends. */
+typedef enum opt_kind { OPT_INT, OPT_I64, OPT_STR, OPT_LIST, OPT_LISTEN } opt_kind;
 
 typedef struct opt_spec {
     const char *flag; /* without the leading "--" */
@@ -27,7 +29,11 @@ typedef struct opt_spec {
 
 static const opt_spec options[] = {
     {"listen", "I2I_LISTEN", OPT_LISTEN, 0, 0, 0, 0, "HOST:PORT to listen on (127.0.0.1:8080)"},
-    {"bundle", "I2I_BUNDLE", STR(bundle_dir), 0, 0, "model bundle directory (required)"},
+    {"bundle", "I2I_BUNDLE", OPT_LIST, offsetof(server_config, bundle_dirs),
+     sizeof(((server_config *)0)->bundle_dirs), 0, 0,
+     "model bundle directory; repeat (or comma-separate) for several tasks"},
+    {"models", "I2I_MODELS", STR(models_dir), 0, 0,
+     "directory whose subdirectories are bundles (with --bundle: both)"},
     {"profiles", "I2I_PROFILES", STR(profiles_dir), 0, 0,
      "profile directory (./profiles if it exists, else the source tree's profiles/ when built "
      "with I2I_PROFILES_DIR, else the built-in edit, edit-fast, edit-full)"},
@@ -39,7 +45,9 @@ static const opt_spec options[] = {
     {"max-body-bytes", "I2I_MAX_BODY_BYTES", NUM(OPT_I64, max_body_bytes), 1024, (long long)1 << 40,
      "largest request body (20971520)"},
     {"max-pixels", "I2I_MAX_PIXELS", NUM(OPT_I64, max_pixels), 1, (long long)1 << 40,
-     "largest input width*height (4194304)"},
+     "largest input width*height decoded (4194304)"},
+    {"max-working-pixels", "I2I_MAX_WORKING_PIXELS", NUM(OPT_I64, max_working_pixels), 4096,
+     (long long)1 << 40, "largest width*height a job runs at (4194304)"},
     {"job-ttl", "I2I_JOB_TTL", NUM(OPT_INT, job_ttl_s), 0, INT_MAX,
      "seconds a finished job is kept (3600)"},
     {"wait-max", "I2I_WAIT_MAX", NUM(OPT_INT, wait_max_s), 0, 3600,
@@ -65,6 +73,7 @@ void config_defaults(server_config *c) {
     c->queue_max = 64;
     c->max_body_bytes = 20 * 1024 * 1024;
     c->max_pixels = 2048 * 2048;
+    c->max_working_pixels = 2048 * 2048;
     c->job_ttl_s = 3600;
     c->wait_max_s = 60;
     c->drain_timeout_s = 30;
@@ -104,7 +113,16 @@ static config_result set_option(server_config *c, const opt_spec *o, const char 
                                 const char *origin, char *err, size_t errlen) {
     char *base = (char *)c + o->offset;
     if (o->kind == OPT_LISTEN) return set_listen(c, v, err, errlen);
-    if (o->kind == OPT_STR) {
+    if (o->kind == OPT_LIST && base[0]) {
+        size_t have = strlen(base);
+        if (have + 1 + strlen(v) >= o->size) {
+            snprintf(err, errlen, "%s: values longer than %zu bytes", origin, o->size - 1);
+            return CONFIG_ERROR;
+        }
+        snprintf(base + have, o->size - have, ",%s", v);
+        return CONFIG_OK;
+    }
+    if (o->kind == OPT_STR || o->kind == OPT_LIST) {
         if (strlen(v) >= o->size) {
             snprintf(err, errlen, "%s: value longer than %zu bytes", origin, o->size - 1);
             return CONFIG_ERROR;
@@ -141,6 +159,7 @@ config_result config_load(server_config *c, int argc, char **argv, FILE *out, ch
         if (v && set_option(c, &options[i], v, options[i].env, err, errlen) != CONFIG_OK)
             return CONFIG_ERROR;
     }
+    bool list_flag_seen[N_OPTIONS] = {false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -165,10 +184,16 @@ config_result config_load(server_config *c, int argc, char **argv, FILE *out, ch
         }
         char origin[64];
         snprintf(origin, sizeof origin, "--%s", o->flag);
+        if (o->kind == OPT_LIST && !list_flag_seen[o - options]) {
+            ((char *)c + o->offset)[0] = '\0'; /* the first flag replaces the variable's list */
+            list_flag_seen[o - options] = true;
+        }
         if (set_option(c, o, v, origin, err, errlen) != CONFIG_OK) return CONFIG_ERROR;
     }
-    if (!c->bundle_dir[0]) {
-        snprintf(err, errlen, "no model bundle: pass --bundle DIR or set I2I_BUNDLE");
+    if (!c->bundle_dirs[0] && !c->models_dir[0]) {
+        snprintf(err, errlen,
+                 "no model bundle: pass --bundle DIR (repeatable) or --models DIR, or set "
+                 "I2I_BUNDLE / I2I_MODELS");
         return CONFIG_ERROR;
     }
     return CONFIG_OK;

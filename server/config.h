@@ -9,13 +9,15 @@
 typedef struct server_config {
     char host[256];
     int port;
-    char bundle_dir[1024];
+    char bundle_dirs[4096];  /* comma-separated; --bundle may repeat */
+    char models_dir[1024];   /* every subdirectory with a manifest.json is a bundle */
     char profiles_dir[1024]; /* "" = ./profiles, else the build's, else built-in */
     int workers;
     int threads_per_worker; /* 0 = cores / workers */
     int queue_max;
     int64_t max_body_bytes;
-    int64_t max_pixels;
+    int64_t max_pixels;         /* decode limit: largest input width*height */
+    int64_t max_working_pixels; /* compute limit: largest size a job runs at */
     int job_ttl_s;
     int wait_max_s;
     char api_keys[4096];     /* comma-separated; empty = no auth */

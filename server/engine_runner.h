@@ -1,6 +1,7 @@
-/* The server's only door into the engine: load a bundle once, run an edit
- * with a progress callback, get back a PNG. Everything else in server/ is
- * engine-agnostic and testable without a model. */
+/* The server's only door into the engine: load the bundles once (one per
+ * task), run a job on its task's bundle with a progress callback, get back a
+ * PNG. Everything else in server/ is engine-agnostic and testable without a
+ * model. */
 #ifndef I2I_SERVER_ENGINE_RUNNER_H
 #define I2I_SERVER_ENGINE_RUNNER_H
 
@@ -9,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define ENGINE_RUNNER_MAX_BUNDLES 8
 
 typedef struct engine_runner engine_runner;
 
@@ -22,17 +25,32 @@ typedef struct engine_result {
     int width, height;
 } engine_result;
 
-engine_runner *engine_runner_load(const char *bundle_dir, char *err, size_t errlen);
+/* What one loaded bundle serves. */
+typedef struct engine_bundle_info {
+    const char *task;
+    const char *dir;
+    size_t resident_bytes;
+} engine_bundle_info;
+
+/* Loads every directory of the comma-separated list `dirs` and every
+ * subdirectory of models_dir holding a manifest.json (either may be empty).
+ * Two bundles of one task are a configuration error, as is no bundle. */
+engine_runner *engine_runner_load(const char *dirs, const char *models_dir, char *err,
+                                  size_t errlen);
 void engine_runner_free(engine_runner *r);
-const char *engine_runner_task(const engine_runner *r);
-/* Fills each profile's per-job cost for the loaded U-Net at a 512 x 512
- * image (SD's 64 x 64 latent) and the speed-up against its baseline. */
+size_t engine_runner_count(const engine_runner *r);
+bool engine_runner_info(const engine_runner *r, size_t i, engine_bundle_info *out);
+bool engine_runner_has_task(const engine_runner *r, const char *task);
+/* Fills the cost of each profile whose task has a bundle, on that bundle's
+ * U-Net at a 512 x 512 image (SD's 64 x 64 latent), and the speed-up
+ * against its baseline. */
 int engine_runner_profile_cost(const engine_runner *r, profile_set *set, char *err, size_t errlen);
 
 /* Per worker thread, before its first job. 0 leaves the default. */
 void engine_runner_set_threads(int n);
 
-void engine_runner_edit(const engine_runner *r, const i2i_image *in, const i2i_edit_params *p,
-                        i2i_progress_fn progress, void *user, engine_result *out);
+void engine_runner_run(const engine_runner *r, const char *task, const i2i_image *in,
+                       const i2i_params *p, i2i_progress_fn progress, void *user,
+                       engine_result *out);
 
 #endif

@@ -12,7 +12,7 @@ job *job_new(void) {
     uuid_generate_random(u);
     uuid_unparse_lower(u, j->id);
     j->refs = 1;
-    edit_request_init(&j->req);
+    job_request_init(&j->req);
     return j;
 }
 
@@ -22,7 +22,7 @@ void job_ref(job *j) {
 
 void job_unref(job *j) {
     if (!j || --j->refs > 0) return;
-    edit_request_free(&j->req);
+    job_request_free(&j->req);
     free(j->input.rgb);
     free(j->png);
     free(j);

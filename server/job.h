@@ -4,7 +4,7 @@
 #ifndef I2I_SERVER_JOB_H
 #define I2I_SERVER_JOB_H
 
-#include "edit_request.h"
+#include "job_request.h"
 #include "i2i_engine.h"
 #include "job_json.h"
 #include <stdbool.h>
@@ -18,10 +18,10 @@ typedef struct job {
     int step, steps;
     bool cancel_requested;
     double created_at, started_at, finished_at;
-    edit_request req;       /* owns the prompt */
-    edit_resolved resolved; /* resolved.params.prompt points into req */
-    i2i_image input;        /* decoded input; freed once the job ran */
-    uint8_t *png;           /* result */
+    job_request req;       /* owns the prompt and negative prompt */
+    job_resolved resolved; /* resolved.params' texts point into req */
+    i2i_image input;       /* decoded input; freed once the job ran */
+    uint8_t *png;          /* result */
     size_t png_len;
     int out_width, out_height;
     char error_code[32];

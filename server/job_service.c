@@ -110,10 +110,10 @@ static submit_result replay_or_conflict(job *existing, uint64_t hash, char id_ou
     return SUBMIT_REPLAYED;
 }
 
-submit_result job_service_submit(job_service *s, const char *task, edit_request *req,
-                                 const edit_resolved *res, i2i_image *input,
-                                 const char *idempotency_key, uint64_t request_hash,
-                                 char id_out[37], int *retry_after_s) {
+submit_result job_service_submit(job_service *s, job_request *req, const job_resolved *res,
+                                 i2i_image *input, const char *idempotency_key,
+                                 uint64_t request_hash, char id_out[37], int *retry_after_s) {
+    const char *task = res->task->name;
     pthread_mutex_lock(&s->mu);
     submit_result out;
     job *existing = idempotency_key && *idempotency_key
@@ -134,9 +134,11 @@ submit_result job_service_submit(job_service *s, const char *task, edit_request 
         j->status = JOB_QUEUED;
         j->created_at = job_service_now();
         j->req = *req;
-        edit_request_init(req);
+        job_request_init(req);
         j->resolved = *res;
+        /* the parameters borrow the texts, which now live in the job */
         j->resolved.params.prompt = j->req.prompt;
+        if (j->req.negative_prompt) j->resolved.params.negative_prompt = j->req.negative_prompt;
         j->steps = res->params.steps;
         j->input = *input;
         memset(input, 0, sizeof *input);
@@ -280,19 +282,15 @@ void job_service_gauges(job_service *s, metrics_gauges *g) {
 }
 
 void job_service_begin_drain(job_service *s) {
-    size_t canceled = 0;
-    char task[16] = "edit";
     pthread_mutex_lock(&s->mu);
     s->draining = true;
     job *j;
     while ((j = job_queue_pop(&s->queue)) != NULL) {
         finish_unrun_locked(s, j, "shutdown", "the server shut down before the job ran");
-        snprintf(task, sizeof task, "%s", j->task);
-        canceled++;
+        /* counted per job, under its own task (metrics never takes s->mu) */
+        metrics_job_finished(s->metrics, j->task, JOB_CANCELED, -1);
     }
     pthread_mutex_unlock(&s->mu);
-    for (size_t i = 0; i < canceled; i++)
-        metrics_job_finished(s->metrics, task, JOB_CANCELED, -1);
 }
 
 bool job_service_wait_idle(job_service *s, double timeout_s) {

@@ -30,12 +30,12 @@ job_service *job_service_create(job_store *store, int queue_max, double ttl_s, i
                                 metrics *m);
 void job_service_free(job_service *s);
 
-/* On SUBMIT_CREATED the request and the decoded input move into the job
+/* The job's task is res->task. On SUBMIT_CREATED the request and the decoded input move into the
+ * job
  * (*req and *input are left empty). *retry_after_s is set for QUEUE_FULL. */
-submit_result job_service_submit(job_service *s, const char *task, edit_request *req,
-                                 const edit_resolved *res, i2i_image *input,
-                                 const char *idempotency_key, uint64_t request_hash,
-                                 char id_out[37], int *retry_after_s);
+submit_result job_service_submit(job_service *s, job_request *req, const job_resolved *res,
+                                 i2i_image *input, const char *idempotency_key,
+                                 uint64_t request_hash, char id_out[37], int *retry_after_s);
 
 json_t *job_service_job_json(job_service *s, const char *id, lookup_result *lr);
 /* Blocks up to timeout_s for the job to finish; *final tells whether it did. */

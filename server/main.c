@@ -52,20 +52,40 @@ static bool cost_profiles(loader *l) {
     return true;
 }
 
+/* Publishes what each bundle serves (readiness per task, /metrics) and
+ * logs its memory. */
+static void publish_bundles(loader *l) {
+    app *a = l->app;
+    size_t n = engine_runner_count(l->engine);
+    if (n > sizeof a->bundles / sizeof a->bundles[0]) n = sizeof a->bundles / sizeof a->bundles[0];
+    for (size_t i = 0; i < n; i++) {
+        engine_bundle_info info;
+        engine_runner_info(l->engine, i, &info);
+        a->bundles[i] = (metrics_bundle){info.task, info.dir, info.resident_bytes};
+        char msg[1400];
+        snprintf(msg, sizeof msg, "%s: task %s, %.1f MiB of weights resident", info.dir, info.task,
+                 info.resident_bytes / (1024.0 * 1024.0));
+        access_log_event("bundle", msg);
+    }
+    atomic_store(&a->n_bundles, n);
+}
+
 static void *load_main(void *arg) {
     loader *l = arg;
-    l->engine = engine_runner_load(l->app->cfg->bundle_dir, l->error, sizeof l->error);
+    l->engine = engine_runner_load(l->app->cfg->bundle_dirs, l->app->cfg->models_dir, l->error,
+                                   sizeof l->error);
     if (!l->engine || !cost_profiles(l)) {
         atomic_store(&l->app->state, APP_FAILED);
         return NULL;
     }
+    publish_bundles(l);
     l->pool = worker_pool_start(l->app->jobs, l->engine, l->app->cfg->workers,
                                 l->app->cfg->threads_per_worker);
     int expected = APP_LOADING; /* a SIGTERM during loading keeps DRAINING */
     atomic_compare_exchange_strong(&l->app->state, &expected, APP_READY);
-    char msg[1200];
-    snprintf(msg, sizeof msg, "%s (task %s, %d workers)", l->app->cfg->bundle_dir,
-             engine_runner_task(l->engine), l->app->cfg->workers);
+    char msg[200];
+    snprintf(msg, sizeof msg, "%zu bundle(s), %d workers", engine_runner_count(l->engine),
+             l->app->cfg->workers);
     access_log_event("ready", msg);
     return NULL;
 }
@@ -113,7 +133,7 @@ static profile_set *load_profiles(const server_config *cfg) {
         fprintf(stderr, "i2i-serve: out of memory\n");
         return NULL;
     }
-    if (api_profiles_load(set, cfg->profiles_dir, fallback_dirs, "edit", from, sizeof from, err,
+    if (api_profiles_load(set, cfg->profiles_dir, fallback_dirs, NULL, from, sizeof from, err,
                           sizeof err) != 0) {
         fprintf(stderr, "i2i-serve: %s\n", err);
         free(set);
@@ -146,7 +166,9 @@ static int run(server_config *cfg) {
         free(profiles);
         return 1;
     }
-    app a = {.cfg = cfg, .jobs = jobs, .metrics = m};
+    static app a; /* holds the bundle table; static keeps it off the stack */
+    a = (app){.cfg = cfg, .jobs = jobs, .metrics = m};
+    atomic_init(&a.n_bundles, 0);
     atomic_init(&a.profiles, profiles);
     atomic_init(&a.state, APP_LOADING);
     char err[512];

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TASKS 4
+#define MAX_TASKS API_MAX_TASKS
 #define MAX_REASONS 4
 #define N_QWAIT_BUCKETS 13
 #define N_RUN_BUCKETS 13
@@ -36,19 +36,20 @@ struct metrics {
     histogram qwait, run;
 };
 
-static const char *const route_labels[ROUTE_COUNT_] = {"/v1/edit",
-                                                       "/v1/jobs/{id}",
-                                                       "/v1/jobs/{id}/result",
-                                                       "/v1/jobs/{id}/cancel",
-                                                       "/v1/jobs",
-                                                       "/v1/profiles",
-                                                       "/healthz",
-                                                       "/readyz",
-                                                       "/metrics",
-                                                       "other"};
+static const char *const route_labels[ROUTE_TASK_FIRST] = {"/v1/jobs/{id}",
+                                                           "/v1/jobs/{id}/result",
+                                                           "/v1/jobs/{id}/cancel",
+                                                           "/v1/jobs",
+                                                           "/v1/profiles",
+                                                           "/healthz",
+                                                           "/readyz",
+                                                           "/metrics",
+                                                           "other"};
 
 const char *metrics_route_label(metrics_route r) {
-    return ((int)r >= 0 && r < ROUTE_COUNT_) ? route_labels[r] : "other";
+    if ((int)r >= 0 && r < ROUTE_TASK_FIRST) return route_labels[r];
+    const api_task *t = r >= ROUTE_TASK_FIRST ? api_task_at((size_t)(r - ROUTE_TASK_FIRST)) : NULL;
+    return t ? t->route : "other";
 }
 
 metrics *metrics_create(void) {
@@ -178,7 +179,7 @@ static void render_http(textbuf *b, const metrics *m) {
         for (int c = 0; c < 600; c++)
             if (m->http[r][c])
                 tb_printf(b, "i2i_http_requests_total{route=\"%s\",code=\"%d\"} %llu\n",
-                          route_labels[r], c, m->http[r][c]);
+                          metrics_route_label((metrics_route)r), c, m->http[r][c]);
 }
 
 static void render_jobs(textbuf *b, const metrics *m) {
@@ -214,6 +215,37 @@ static void render_gauges(textbuf *b, const metrics_gauges *g) {
               g->queue_depth, g->in_flight, g->stored_jobs, g->workers, g->ready);
 }
 
+/* A label value as the exposition format quotes it (\\, \", \n escaped). */
+static void label_value(const char *v, char *out, size_t cap) {
+    size_t n = 0;
+    for (; *v && n + 3 < cap; v++) {
+        if (*v == '\\' || *v == '"' || *v == '\n') out[n++] = '\\';
+        out[n++] = *v == '\n' ? 'n' : *v;
+    }
+    out[n] = '\0';
+}
+
+/* Per task: served (a bundle loaded) and the bundle's weight bytes. */
+static void render_bundles(textbuf *b, const metrics_gauges *g) {
+    tb_printf(b, "# HELP i2i_task_ready 1 when a loaded bundle serves the task.\n"
+                 "# TYPE i2i_task_ready gauge\n");
+    for (size_t i = 0; i < api_task_count(); i++) {
+        const char *task = api_task_at(i)->name;
+        int served = 0;
+        for (size_t k = 0; k < g->n_bundles; k++)
+            served |= !strcmp(g->bundles[k].task, task);
+        tb_printf(b, "i2i_task_ready{task=\"%s\"} %d\n", task, served && g->ready);
+    }
+    tb_printf(b, "# HELP i2i_bundle_resident_bytes Weight bytes a loaded bundle holds.\n"
+                 "# TYPE i2i_bundle_resident_bytes gauge\n");
+    for (size_t k = 0; k < g->n_bundles; k++) {
+        char dir[600];
+        label_value(g->bundles[k].dir, dir, sizeof dir);
+        tb_printf(b, "i2i_bundle_resident_bytes{task=\"%s\",bundle=\"%s\"} %zu\n",
+                  g->bundles[k].task, dir, g->bundles[k].resident_bytes);
+    }
+}
+
 #ifndef I2I_VERSION
 #define I2I_VERSION "0.1.0"
 #endif
@@ -227,6 +259,7 @@ char *metrics_render(metrics *m, const metrics_gauges *g) {
               "i2i_build_info{version=\"%s\",compiler=\"%s\"} 1\n",
               I2I_VERSION, __VERSION__);
     render_gauges(&b, g);
+    render_bundles(&b, g);
     pthread_mutex_lock(&m->mu);
     render_jobs(&b, m);
     render_histogram(&b, "i2i_job_queue_wait_seconds", "Time jobs spent queued before running.",

@@ -3,15 +3,16 @@
 #ifndef I2I_SERVER_METRICS_H
 #define I2I_SERVER_METRICS_H
 
+#include "api_task.h"
 #include "job_json.h"
 #include <stddef.h>
 
 typedef struct metrics metrics;
 
-/* Route labels are a fixed set so label cardinality stays bounded. */
+/* Route labels are a fixed set so label cardinality stays bounded: the
+ * fixed routes, then one per task of the task table (its route path). */
 typedef enum metrics_route {
-    ROUTE_EDIT = 0,
-    ROUTE_JOB,
+    ROUTE_JOB = 0,
     ROUTE_JOB_RESULT,
     ROUTE_JOB_CANCEL,
     ROUTE_JOBS,
@@ -20,8 +21,16 @@ typedef enum metrics_route {
     ROUTE_READYZ,
     ROUTE_METRICS,
     ROUTE_OTHER,
-    ROUTE_COUNT_
+    ROUTE_TASK_FIRST,
+    ROUTE_COUNT_ = ROUTE_TASK_FIRST + API_MAX_TASKS
 } metrics_route;
+
+/* One loaded bundle, for the memory and readiness gauges. */
+typedef struct metrics_bundle {
+    const char *task;
+    const char *dir;
+    size_t resident_bytes;
+} metrics_bundle;
 
 typedef struct metrics_gauges {
     size_t queue_depth;
@@ -29,6 +38,8 @@ typedef struct metrics_gauges {
     size_t stored_jobs;
     int ready;
     int workers;
+    const metrics_bundle *bundles; /* loaded bundles (NULL while loading) */
+    size_t n_bundles;
 } metrics_gauges;
 
 metrics *metrics_create(void);

@@ -19,7 +19,6 @@ typedef struct route_entry {
 } route_entry;
 
 static const route_entry routes[] = {
-    {"/v1/edit", NULL, ROUTE_EDIT, "POST, OPTIONS", true, {{"POST", route_edit}}},
     {"/v1/jobs", NULL, ROUTE_JOBS, "GET, HEAD, OPTIONS", true, {{"GET", route_jobs_list}}},
     {"/v1/jobs/",
      "",
@@ -53,9 +52,22 @@ static bool path_matches(const route_entry *e, const char *path, char id[37]) {
     return api_is_job_id(id);
 }
 
+/* POST /v1/<task> for every task of the task table. */
+static bool match_task_route(const char *path, const char *method, route_match *out) {
+    const api_task *t = api_task_by_route(path);
+    if (!t) return false;
+    out->route = (metrics_route)(ROUTE_TASK_FIRST + api_task_index(t));
+    out->allow = "POST, OPTIONS";
+    out->needs_auth = true;
+    out->handler = strcmp(method, "POST") == 0 ? route_submit : NULL;
+    out->reads_body = out->handler != NULL;
+    return true;
+}
+
 bool router_match(const char *path, const char *method, route_match *out) {
     memset(out, 0, sizeof *out);
     out->route = ROUTE_OTHER;
+    if (match_task_route(path, method, out)) return true;
     /* HEAD is served by the GET handler; the front end drops the body */
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
@@ -66,7 +78,6 @@ bool router_match(const char *path, const char *method, route_match *out) {
         out->needs_auth = e->needs_auth;
         for (int k = 0; k < 3 && e->methods[k].method; k++)
             if (strcmp(e->methods[k].method, m) == 0) out->handler = e->methods[k].handler;
-        out->reads_body = out->handler == route_edit;
         return true;
     }
     return false;

@@ -1,6 +1,7 @@
 /* Job routes: thin glue from HTTP to api/ (parsing) and the job service. */
 #include "app.h"
-#include "edit_request.h"
+#include "api_task.h"
+#include "job_request.h"
 #include "http_parse.h"
 #include "image_codec.h"
 #include "multipart.h"
@@ -26,14 +27,14 @@ static uint64_t random_seed(void) {
 }
 
 /* Fills req from the body; false with the error response set. */
-static bool parse_body(app *a, http_request *req, edit_request *er, http_response *resp) {
+static bool parse_body(const api_task *t, http_request *req, job_request *er, http_response *resp) {
     char boundary[128];
     api_error e = {0};
     bool ok;
     switch (api_parse_content_type(http_request_header(req, "Content-Type"), boundary,
                                    sizeof boundary)) {
     case API_MEDIA_JSON:
-        ok = edit_request_from_json((const char *)req->body, req->body_len, er, &e);
+        ok = job_request_from_json(t, (const char *)req->body, req->body_len, er, &e);
         break;
     case API_MEDIA_MULTIPART: {
         multipart_form form;
@@ -43,7 +44,7 @@ static bool parse_body(app *a, http_request *req, edit_request *er, http_respons
             ok = false;
             break;
         }
-        ok = edit_request_from_multipart(&form, er, &e);
+        ok = job_request_from_multipart(t, &form, er, &e);
         multipart_form_free(&form);
         break;
     }
@@ -52,13 +53,12 @@ static bool parse_body(app *a, http_request *req, edit_request *er, http_respons
                             "Content-Type must be multipart/form-data or application/json");
         return false;
     }
-    (void)a;
     if (!ok) http_response_error(resp, e.code, "%s", e.message);
     return ok;
 }
 
 /* Checks the header (pixel limit) before decoding any pixel. */
-static bool decode_image(app *a, const edit_request *er, i2i_image *img, http_response *resp) {
+static bool decode_image(app *a, const job_request *er, i2i_image *img, http_response *resp) {
     char err[256];
     image_codec_status st =
         image_decode_rgb(er->image, er->image_len, a->cfg->max_pixels, img, err, sizeof err);
@@ -117,7 +117,7 @@ static void answer_submitted(app *a, http_request *req, const char *id, bool rep
     http_response_json(resp, final ? 200 : 202, o);
 }
 
-static void submit(app *a, http_request *req, edit_request *er, const edit_resolved *res,
+static void submit(app *a, http_request *req, job_request *er, const job_resolved *res,
                    i2i_image *img, uint64_t hash, http_response *resp) {
     char id[37] = "";
     int retry_after = 1;
@@ -127,8 +127,7 @@ static void submit(app *a, http_request *req, edit_request *er, const edit_resol
                             "Idempotency-Key must be 1 to 255 characters");
         return;
     }
-    submit_result sr =
-        job_service_submit(a->jobs, "edit", er, res, img, key, hash, id, &retry_after);
+    submit_result sr = job_service_submit(a->jobs, er, res, img, key, hash, id, &retry_after);
     char ra[16];
     switch (sr) {
     case SUBMIT_CREATED:
@@ -155,30 +154,67 @@ static void submit(app *a, http_request *req, edit_request *er, const edit_resol
     }
 }
 
-void route_edit(app *a, http_request *req, const char *id, http_response *resp) {
-    (void)id;
+/* The job can run: its working size fits the compute limit (and a raw edge
+ * map has a usable size), so it is refused now, not failed later. */
+static bool check_working_size(app *a, const job_resolved *res, const i2i_image *img,
+                               http_response *resp) {
+    char err[256];
+    int w, h;
+    if (!i2i_working_size(res->task->name, img->width, img->height, &res->params, &w, &h, err,
+                          sizeof err)) {
+        http_response_error(resp, API_ERR_INVALID_IMAGE, "%s", err);
+        return false;
+    }
+    if ((int64_t)w * h > a->cfg->max_working_pixels) {
+        http_response_error(resp, API_ERR_IMAGE_TOO_LARGE,
+                            "the job would run at %dx%d, over the server's %lld working pixels", w,
+                            h, (long long)a->cfg->max_working_pixels);
+        return false;
+    }
+    return true;
+}
+
+/* Refusals before any parsing: draining, or no bundle for the task. */
+static bool task_accepts(app *a, const api_task *t, http_response *resp) {
     if (atomic_load(&a->state) == APP_DRAINING) {
         http_response_header(resp, "Retry-After", "5");
         http_response_error(resp, API_ERR_UNAVAILABLE, "the server is shutting down");
+        return false;
+    }
+    if (atomic_load(&a->state) == APP_READY && !app_serves_task(a, t->name)) {
+        http_response_error(resp, API_ERR_TASK_UNAVAILABLE,
+                            "this server has no %s bundle (see /readyz for the tasks it serves)",
+                            t->name);
+        return false;
+    }
+    return true;
+}
+
+void route_submit(app *a, http_request *req, const char *id, http_response *resp) {
+    (void)id;
+    const api_task *t = api_task_by_route(req->path);
+    if (!t) {
+        http_response_error(resp, API_ERR_NOT_FOUND, "no such route");
         return;
     }
-    edit_request er;
-    edit_request_init(&er);
-    edit_resolved res;
+    if (!task_accepts(a, t, resp)) return;
+    job_request er;
+    job_request_init(&er);
+    job_resolved res;
     api_error e = {0};
     i2i_image img = {0};
-    if (!parse_body(a, req, &er, resp)) goto out;
-    if (!edit_request_resolve(&er, atomic_load(&a->profiles), random_seed(), &res, &e)) {
+    if (!parse_body(t, req, &er, resp)) goto out;
+    if (!job_request_resolve(t, &er, atomic_load(&a->profiles), random_seed(), &res, &e)) {
         http_response_error(resp, e.code, "%s", e.message);
         goto out;
     }
-    if (!decode_image(a, &er, &img, resp)) goto out;
-    uint64_t hash = edit_request_hash(&er);
-    edit_request_drop_image(&er); /* the decoded pixels are all the job needs */
+    if (!decode_image(a, &er, &img, resp) || !check_working_size(a, &res, &img, resp)) goto out;
+    uint64_t hash = job_request_hash(t, &er);
+    job_request_drop_image(&er); /* the decoded pixels are all the job needs */
     submit(a, req, &er, &res, &img, hash, resp);
 out:
     free(img.rgb);
-    edit_request_free(&er);
+    job_request_free(&er);
 }
 
 void route_job_get(app *a, http_request *req, const char *id, http_response *resp) {

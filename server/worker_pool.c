@@ -46,7 +46,8 @@ static void *worker_main(void *arg) {
         progress_ctx ctx = {p->svc, j};
         engine_result r;
         /* input and params stay unchanged while the job runs: no lock needed */
-        engine_runner_edit(p->engine, &j->input, &j->resolved.params, on_progress, &ctx, &r);
+        engine_runner_run(p->engine, j->task, &j->input, &j->resolved.params, on_progress, &ctx,
+                          &r);
         job_service_finish(p->svc, j, &r);
         free(r.png);
     }

@@ -456,3 +456,10 @@ const char *weights_metadata(const weights *w, const char *key) {
     }
     return NULL;
 }
+
+size_t weights_resident_bytes(const weights *w) {
+    size_t bytes = 0;
+    for (int i = 0; w && i < w->n; i++)
+        if (w->entries[i].t) bytes += (size_t)ts_numel(w->entries[i].t) * sizeof(float);
+    return bytes;
+}

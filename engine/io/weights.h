@@ -39,4 +39,9 @@ const char *weights_name_at(const weights *w, int i);
 /* Value of __metadata__[key] from the first file that has it, or NULL. */
 const char *weights_metadata(const weights *w, const char *key);
 
+/* Bytes of the loaded float32 tensors (mapped or converted), the weights'
+ * own footprint; kernel-side copies such as packed conv weights are not
+ * included. */
+size_t weights_resident_bytes(const weights *w);
+
 #endif

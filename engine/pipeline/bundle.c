@@ -1,5 +1,6 @@
 /* Loads a model bundle directory: manifest, weights, networks, tokenizer. */
 #include "bundle.h"
+#include "pipeline.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -14,20 +15,17 @@ static void join_path(char *out, size_t n, const char *dir, const char *file) {
         snprintf(out, n, "%s/%s", dir, file);
 }
 
-/* Section "key" of the manifest as an object (absent -> empty). */
-static json_t *section(json_t *root, const char *key) {
+json_t *bundle_section(json_t *root, const char *key) {
     json_t *s = json_object_get(root, key);
     return json_is_object(s) ? s : NULL;
 }
 
-static const char *section_prefix(json_t *s, const char *fallback) {
+const char *bundle_section_prefix(json_t *s, const char *fallback) {
     json_t *p = s ? json_object_get(s, "prefix") : NULL;
     return json_is_string(p) ? json_string_value(p) : fallback;
 }
 
-/* The "config" object of a section serialised for the network's own
- * parser, or NULL when the section has none. Caller frees. */
-static char *section_config(json_t *s) {
+char *bundle_section_config(json_t *s) {
     json_t *c = s ? json_object_get(s, "config") : NULL;
     return json_is_object(c) ? json_dumps(c, JSON_COMPACT) : NULL;
 }
@@ -66,9 +64,9 @@ static bool load_weights(i2i_bundle *b, const char *dir, json_t *root, char *err
 /* The "unet" section's config: a "config" object, else a "preset" name,
  * else InstructPix2Pix's. */
 static bool unet_config_of(json_t *root, unet_config *out, char *err, size_t n) {
-    json_t *s = section(root, "unet");
+    json_t *s = bundle_section(root, "unet");
     json_t *preset = s ? json_object_get(s, "preset") : NULL;
-    char *cfg = section_config(s);
+    char *cfg = bundle_section_config(s);
     bool ok;
     if (cfg) {
         ok = unet_config_from_json(cfg, out, err, n);
@@ -83,14 +81,15 @@ static bool unet_config_of(json_t *root, unet_config *out, char *err, size_t n) 
 
 static bool load_unet(i2i_bundle *b, json_t *root, char *err, size_t n) {
     if (!unet_config_of(root, &b->unet_cfg, err, n)) return false;
-    b->unet = unet_create(b->w, section_prefix(section(root, "unet"), "model.diffusion_model."),
-                          &b->unet_cfg, err, n);
+    b->unet = unet_create(
+        b->w, bundle_section_prefix(bundle_section(root, "unet"), "model.diffusion_model."),
+        &b->unet_cfg, err, n);
     return b->unet != NULL;
 }
 
 static bool load_vae(i2i_bundle *b, json_t *root, char *err, size_t n) {
-    json_t *s = section(root, "vae");
-    char *cfg = section_config(s);
+    json_t *s = bundle_section(root, "vae");
+    char *cfg = bundle_section_config(s);
     bool ok = true;
     if (cfg)
         ok = vae_config_from_json(cfg, &b->vae_cfg, err, n);
@@ -104,13 +103,13 @@ static bool load_vae(i2i_bundle *b, json_t *root, char *err, size_t n) {
         snprintf(err, n, "manifest: vae.scale_factor must be > 0");
         return false;
     }
-    b->vae = vae_create(b->w, section_prefix(s, "first_stage_model."), &b->vae_cfg, err, n);
+    b->vae = vae_create(b->w, bundle_section_prefix(s, "first_stage_model."), &b->vae_cfg, err, n);
     return b->vae != NULL;
 }
 
 static bool load_text_encoder(i2i_bundle *b, json_t *root, char *err, size_t n) {
-    json_t *s = section(root, "text_encoder");
-    char *cfg = section_config(s);
+    json_t *s = bundle_section(root, "text_encoder");
+    char *cfg = bundle_section_config(s);
     bool ok = true;
     if (cfg)
         ok = clip_text_config_from_json(cfg, &b->clip_cfg, err, n);
@@ -123,13 +122,14 @@ static bool load_text_encoder(i2i_bundle *b, json_t *root, char *err, size_t n) 
                  b->clip_cfg.width, b->unet_cfg.context_dim);
         return false;
     }
-    b->clip = clip_text_create(b->w, section_prefix(s, "cond_stage_model.transformer.text_model."),
-                               &b->clip_cfg, err, n);
+    b->clip =
+        clip_text_create(b->w, bundle_section_prefix(s, "cond_stage_model.transformer.text_model."),
+                         &b->clip_cfg, err, n);
     return b->clip != NULL;
 }
 
 static bool load_tokenizer(i2i_bundle *b, const char *dir, json_t *root, char *err, size_t n) {
-    json_t *s = section(root, "tokenizer");
+    json_t *s = bundle_section(root, "tokenizer");
     json_t *vocab = s ? json_object_get(s, "vocab") : NULL;
     json_t *vjson = s ? json_object_get(s, "vocab_json") : NULL;
     json_t *merges = s ? json_object_get(s, "merges") : NULL;
@@ -148,15 +148,24 @@ static bool load_tokenizer(i2i_bundle *b, const char *dir, json_t *root, char *e
     return b->tokenizer != NULL;
 }
 
+static bool load_task_networks(i2i_bundle *b, json_t *root, char *err, size_t n) {
+    const pipeline_def *d = pipeline_find(b->task);
+    return !d->load_extra || d->load_extra(b, root, err, n);
+}
+
 static bool read_header(i2i_bundle *b, json_t *root, char *err, size_t n) {
     json_t *task = json_object_get(root, "task");
     if (!json_is_string(task)) {
         snprintf(err, n, "manifest: \"task\" is required (e.g. \"edit\")");
         return false;
     }
-    if (strcmp(json_string_value(task), "edit") != 0) {
-        snprintf(err, n, "manifest: task '%s' is not supported by this build (supported: edit)",
-                 json_string_value(task));
+    if (!pipeline_find(json_string_value(task))) {
+        char names[128] = "";
+        for (const char *const *t = i2i_tasks(); *t; t++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     names[0] ? ", " : "", *t);
+        snprintf(err, n, "manifest: task '%s' is not supported by this build (supported: %s)",
+                 json_string_value(task), names);
         return false;
     }
     snprintf(b->task, sizeof b->task, "%s", json_string_value(task));
@@ -196,7 +205,8 @@ i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen) {
     i2i_bundle *b = calloc(1, sizeof *b);
     bool ok = b && read_header(b, root, err, errlen) && load_weights(b, dir, root, err, errlen) &&
               load_unet(b, root, err, errlen) && load_vae(b, root, err, errlen) &&
-              load_text_encoder(b, root, err, errlen) && load_tokenizer(b, dir, root, err, errlen);
+              load_text_encoder(b, root, err, errlen) &&
+              load_tokenizer(b, dir, root, err, errlen) && load_task_networks(b, root, err, errlen);
     json_decref(root);
     if (!ok) {
         if (!b) snprintf(err, errlen, "out of memory");
@@ -209,6 +219,7 @@ i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen) {
 void i2i_bundle_free(i2i_bundle *b) {
     if (!b) return;
     unet_free(b->unet);
+    controlnet_free(b->controlnet);
     vae_free(b->vae);
     clip_text_free(b->clip);
     clip_tokenizer_free(b->tokenizer);
@@ -218,4 +229,8 @@ void i2i_bundle_free(i2i_bundle *b) {
 
 const char *i2i_bundle_task(const i2i_bundle *b) {
     return b ? b->task : "";
+}
+
+size_t i2i_bundle_resident_bytes(const i2i_bundle *b) {
+    return b ? weights_resident_bytes(b->w) : 0;
 }

@@ -10,7 +10,10 @@
  *     "text_encoder": {"prefix": "cond_stage_model.transformer.text_model.", "config": {...}},
  *     "tokenizer": {"vocab": "bpe_simple_vocab_16e6.txt.gz"}
  *                | {"vocab_json": "vocab.json", "merges": "merges.txt"},
+ *     "controlnet": {"prefix": "control_model.", "config": {...}},   // task "control"
  *     "max_pixels": 4194304 }
+ * The task must be one of the engine's task table (pipeline.h); the task's
+ * own networks (e.g. the ControlNet) are loaded by its pipeline.
  * Missing configs fall back to the SD-1.x ones; paths are relative to the
  * bundle directory. */
 #ifndef I2I_BUNDLE_H
@@ -18,7 +21,9 @@
 
 #include "clip_text.h"
 #include "clip_tokenizer.h"
+#include "controlnet.h"
 #include "i2i_engine.h"
+#include <jansson.h>
 #include "unet.h"
 #include "unet_config.h"
 #include "vae.h"
@@ -38,7 +43,18 @@ struct i2i_bundle {
     clip_text *clip;
     clip_tokenizer *tokenizer;
     long max_pixels;
+    /* task "control": the ControlNet ("controlnet" section, prefix
+     * "control_model."); NULL for other tasks */
+    controlnet_config cn_cfg;
+    controlnet *controlnet;
 };
+
+/* Manifest helpers for the pipelines' own sections: section "key" as an
+ * object (NULL when absent), its "prefix" (else fallback), and its "config"
+ * object serialised for a network's parser (NULL when none; caller frees). */
+json_t *bundle_section(json_t *root, const char *key);
+const char *bundle_section_prefix(json_t *s, const char *fallback);
+char *bundle_section_config(json_t *s);
 
 /* The U-Net config a bundle's manifest describes, without loading weights
  * (for cost accounting). */

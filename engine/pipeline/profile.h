@@ -134,7 +134,7 @@ typedef enum profile_gamma_origin {
 } profile_gamma_origin;
 
 typedef struct profile_resolved {
-    i2i_edit_params params; /* params.prompt borrows the request's */
+    i2i_params params; /* params.prompt borrows the request's */
     profile_gamma_origin gamma_origin;
 } profile_resolved;
 
@@ -154,13 +154,10 @@ const char *profile_gamma_origin_name(profile_gamma_origin o);
  * baseline profile when the set has it. */
 int profile_set_compute_cost(profile_set *set, const unet_config *cfg, int latent_w, int latent_h,
                              char *err, size_t errlen);
-/* The same for a loaded bundle's U-Net at an image of image_w x image_h
+/* The same for a loaded bundle's U-Net and the profiles of its task only, at an image of image_w x image_h
  * pixels (padded as the pipelines pad it; 512 x 512 gives SD's 64 x 64). */
 int profile_set_compute_cost_for_bundle(profile_set *set, const i2i_bundle *b, int image_w,
                                         int image_h, char *err, size_t errlen);
-/* U-Net evaluations per denoising step of a task (DESIGN §1.2): edit 3
- * (IP2P's two guidance terms), control 2 (CFG), upscale 1; 0 if unknown. */
-int profile_task_unet_evals_per_step(const char *task);
 
 /* The profile as JSON: every field above, the ranges, and "cost" when known.
  * This is what GET /v1/profiles lists and what --write-profile writes. */

@@ -10,17 +10,10 @@
 
 #define CLIP_CONTEXT_LEN 77
 
-int profile_task_unet_evals_per_step(const char *task) {
-    if (!strcmp(task, "edit")) return 3;    /* (I,T), (I,∅), (∅,∅) */
-    if (!strcmp(task, "control")) return 2; /* classic CFG */
-    if (!strcmp(task, "upscale")) return 1; /* StableSR: no CFG */
-    return 0;
-}
-
 static int profile_cost_fill(profile *p, const unet_param_profile *params,
                              const unet_cost_profile *macs, char *err, size_t errlen) {
     memset(&p->cost, 0, sizeof p->cost);
-    int evals = profile_task_unet_evals_per_step(p->task);
+    int evals = i2i_task_unet_evals_per_step(p->task);
     if (evals == 0) return 0; /* a task without a cost model: cost stays unknown */
     if (p->depth > params->n_depths) {
         snprintf(err, errlen, "profile '%s': depth %d, but the model has depths 1..%d", p->name,
@@ -39,17 +32,21 @@ static int profile_cost_fill(profile *p, const unet_param_profile *params,
     return 0;
 }
 
-int profile_set_compute_cost(profile_set *set, const unet_config *cfg, int latent_w, int latent_h,
-                             char *err, size_t errlen) {
+/* Fills the profiles of `task` (NULL: all). */
+static int compute_cost(profile_set *set, const unet_config *cfg, const char *task, int latent_w,
+                        int latent_h, char *err, size_t errlen) {
     unet_param_profile params;
     unet_cost_profile macs;
     if (!unet_param_profile_compute(cfg, &params, err, errlen) ||
         !unet_cost_profile_compute(cfg, latent_h, latent_w, CLIP_CONTEXT_LEN, &macs, err, errlen))
         return -1;
     for (int i = 0; i < set->count; i++)
-        if (profile_cost_fill(&set->items[i], &params, &macs, err, errlen)) return -1;
+        if ((!task || !strcmp(set->items[i].task, task)) &&
+            profile_cost_fill(&set->items[i], &params, &macs, err, errlen))
+            return -1;
     for (int i = 0; i < set->count; i++) {
         profile *p = &set->items[i];
+        if (task && strcmp(p->task, task)) continue;
         const profile *base = profile_set_find(set, p->baseline);
         if (base && base->cost.macs_per_job > 0 && p->cost.macs_per_job > 0)
             p->cost.speedup_vs_baseline = base->cost.macs_per_job / p->cost.macs_per_job;
@@ -63,5 +60,10 @@ int profile_set_compute_cost_for_bundle(profile_set *set, const i2i_bundle *b, i
     if (image_w < 1 || image_h < 1) return snprintf(err, errlen, "bad image size"), -1;
     int lw = (image_w + align - 1) / align * align / 8,
         lh = (image_h + align - 1) / align * align / 8;
-    return profile_set_compute_cost(set, &b->unet_cfg, lw, lh, err, errlen);
+    return compute_cost(set, &b->unet_cfg, b->task, lw, lh, err, errlen);
+}
+
+int profile_set_compute_cost(profile_set *set, const unet_config *cfg, int latent_w, int latent_h,
+                             char *err, size_t errlen) {
+    return compute_cost(set, cfg, NULL, latent_w, latent_h, err, errlen);
 }

@@ -58,7 +58,7 @@ static int check_range(const profile *p, const char *what, const profile_range *
     return -1;
 }
 
-static void apply_plain_overrides(const profile_request *q, i2i_edit_params *e) {
+static void apply_plain_overrides(const profile_request *q, i2i_params *e) {
     if (q->given & PROFILE_GIVEN_SAMPLER) e->sampler = q->sampler;
     if (q->given & PROFILE_GIVEN_ETA) e->eta = q->eta;
     if (q->given & PROFILE_GIVEN_GUIDANCE) e->guidance_scale = q->guidance_scale;
@@ -69,8 +69,8 @@ static void apply_plain_overrides(const profile_request *q, i2i_edit_params *e) 
 int profile_resolve(const profile *p, const profile_request *q, profile_resolved *out, char *err,
                     size_t errlen) {
     memset(out, 0, sizeof *out);
-    i2i_edit_params *e = &out->params;
-    i2i_edit_params_default(e);
+    i2i_params *e = &out->params;
+    i2i_params_default(p->task, e);
     e->prompt = q->prompt;
     e->depth = p->depth;
     e->steps = p->steps;

@@ -25,7 +25,7 @@ int edit_scorer_full_depth(const edit_scorer *s) {
 }
 
 int edit_scorer_init(edit_scorer *s, const i2i_bundle *b, const char *bundle_dir,
-                     const search_samples *samples, const i2i_edit_params *base, int ref_steps,
+                     const search_samples *samples, const i2i_params *base, int ref_steps,
                      const char *metric_name, const char *cache_dir, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
     s->bundle = b;
@@ -57,7 +57,7 @@ void edit_scorer_free(edit_scorer *s) {
 static bool on_step(void *user, int step, int steps) {
     edit_scorer *s = user;
     s->counters.denoise_steps++;
-    s->counters.unet_evals += profile_task_unet_evals_per_step("edit");
+    s->counters.unet_evals += i2i_task_unet_evals_per_step("edit");
     s->now.step = step;
     s->now.steps = steps;
     if (s->progress) s->progress(s->progress_user, &s->now);
@@ -65,10 +65,10 @@ static bool on_step(void *user, int step, int steps) {
 }
 
 /* One edit job of sample i, counted. */
-static int run_job(edit_scorer *s, int i, const i2i_edit_params *p, i2i_image *out, char *err,
+static int run_job(edit_scorer *s, int i, const i2i_params *p, i2i_image *out, char *err,
                    size_t errlen) {
     const search_sample *smp = &s->samples->items[i];
-    i2i_edit_params q = *p;
+    i2i_params q = *p;
     q.prompt = smp->prompt;
     s->now.image = i + 1;
     s->now.images = s->samples->count;
@@ -76,15 +76,15 @@ static int run_job(edit_scorer *s, int i, const i2i_edit_params *p, i2i_image *o
     s->now.steps = q.steps;
     double t0 = now_seconds();
     char why[512];
-    i2i_status st = i2i_edit(s->bundle, &smp->image, &q, on_step, s, out, why, sizeof why);
+    i2i_status st = i2i_run(s->bundle, &smp->image, &q, on_step, s, out, why, sizeof why);
     s->counters.job_seconds += now_seconds() - t0;
     s->counters.jobs++;
     if (st != I2I_OK) return snprintf(err, errlen, "%s: %s", smp->name, why), -1;
     return 0;
 }
 
-static i2i_edit_params reference_params(const edit_scorer *s) {
-    i2i_edit_params p = s->base;
+static i2i_params reference_params(const edit_scorer *s) {
+    i2i_params p = s->base;
     p.steps = s->ref_steps;
     p.depth = edit_scorer_full_depth(s);
     p.gamma = 1.0;
@@ -93,9 +93,9 @@ static i2i_edit_params reference_params(const edit_scorer *s) {
     return p;
 }
 
-static int prepare_ref(edit_scorer *s, int i, const i2i_edit_params *rp, char *err, size_t errlen) {
+static int prepare_ref(edit_scorer *s, int i, const i2i_params *rp, char *err, size_t errlen) {
     const search_sample *smp = &s->samples->items[i];
-    i2i_edit_params keyed = *rp;
+    i2i_params keyed = *rp;
     keyed.prompt = smp->prompt;
     uint64_t key = ref_cache_key(s->bundle_fp, &smp->image, &keyed);
     if (s->cache_dir &&
@@ -109,7 +109,7 @@ static int prepare_ref(edit_scorer *s, int i, const i2i_edit_params *rp, char *e
 }
 
 int edit_scorer_prepare_refs(edit_scorer *s, char *err, size_t errlen) {
-    i2i_edit_params rp = reference_params(s);
+    i2i_params rp = reference_params(s);
     s->now = (search_progress){.phase = "reference", .trial = 1};
     snprintf(s->now.label, sizeof s->now.label, "%d uniform steps, depth %d", rp.steps, rp.depth);
     for (int i = 0; i < s->samples->count; i++)
@@ -117,7 +117,7 @@ int edit_scorer_prepare_refs(edit_scorer *s, char *err, size_t errlen) {
     return 0;
 }
 
-int edit_scorer_score(edit_scorer *s, const i2i_edit_params *p, const char *label, double *mean,
+int edit_scorer_score(edit_scorer *s, const i2i_params *p, const char *label, double *mean,
                       char *err, size_t errlen) {
     s->now = (search_progress){.phase = "trial", .trial = ++s->trials};
     snprintf(s->now.label, sizeof s->now.label, "%s", label);
@@ -141,7 +141,7 @@ int edit_scorer_score(edit_scorer *s, const i2i_edit_params *p, const char *labe
 
 int edit_scorer_score_gamma(void *user, double gamma, double *score, char *err, size_t errlen) {
     edit_scorer *s = user;
-    i2i_edit_params p = s->base;
+    i2i_params p = s->base;
     p.gamma = gamma;
     char label[64];
     snprintf(label, sizeof label, "gamma %.4f (1/%.3f)", gamma, 1 / gamma);
@@ -150,7 +150,7 @@ int edit_scorer_score_gamma(void *user, double gamma, double *score, char *err, 
 
 int edit_scorer_score_depth(void *user, int depth, double *score, char *err, size_t errlen) {
     edit_scorer *s = user;
-    i2i_edit_params p = s->base;
+    i2i_params p = s->base;
     p.depth = depth;
     char label[64];
     snprintf(label, sizeof label, "depth %d", depth);
@@ -173,6 +173,6 @@ int edit_scorer_job_cost(const edit_scorer *s, int depth, int steps, search_job_
     out->params_total = params.total;
     out->params_kept = unet_param_profile_kept(&params, depth);
     out->macs_per_job = (double)unet_macs_total(unet_cost_at_depth(&macs, depth)) * steps *
-                        profile_task_unet_evals_per_step("edit");
+                        i2i_task_unet_evals_per_step("edit");
     return 0;
 }

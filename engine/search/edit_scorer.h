@@ -37,7 +37,7 @@ typedef struct edit_scorer {
     const i2i_bundle *bundle;
     const search_samples *samples;
     i2i_metric metric;
-    i2i_edit_params base; /* seed, guidance scales; steps/depth/γ of trials */
+    i2i_params base; /* seed, guidance scales; steps/depth/γ of trials */
     int ref_steps;
     const char *cache_dir; /* NULL: references are not cached */
     uint64_t bundle_fp;
@@ -52,14 +52,14 @@ typedef struct edit_scorer {
 /* base gives the trials' defaults; the references use base with
  * ref_steps, the full depth, γ = 1, DDIM and η = 0. */
 int edit_scorer_init(edit_scorer *s, const i2i_bundle *b, const char *bundle_dir,
-                     const search_samples *samples, const i2i_edit_params *base, int ref_steps,
+                     const search_samples *samples, const i2i_params *base, int ref_steps,
                      const char *metric_name, const char *cache_dir, char *err, size_t errlen);
 void edit_scorer_free(edit_scorer *s);
 /* Computes (or loads from the cache) every reference output. */
 int edit_scorer_prepare_refs(edit_scorer *s, char *err, size_t errlen);
 /* Mean score of the settings p (prompt and seed come from the samples and
  * base) against the references. */
-int edit_scorer_score(edit_scorer *s, const i2i_edit_params *p, const char *label, double *mean,
+int edit_scorer_score(edit_scorer *s, const i2i_params *p, const char *label, double *mean,
                       char *err, size_t errlen);
 
 /* Search callbacks: vary γ (or depth) from base. user is the edit_scorer. */

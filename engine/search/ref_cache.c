@@ -56,7 +56,7 @@ int ref_cache_bundle_fingerprint(const char *bundle_dir, uint64_t *fp, char *err
     return 0;
 }
 
-uint64_t ref_cache_key(uint64_t bundle_fp, const i2i_image *input, const i2i_edit_params *p) {
+uint64_t ref_cache_key(uint64_t bundle_fp, const i2i_image *input, const i2i_params *p) {
     uint64_t h = fnv(FNV_OFFSET, &bundle_fp, sizeof bundle_fp);
     int dims[2] = {input->width, input->height};
     h = fnv(h, dims, sizeof dims);

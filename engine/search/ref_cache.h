@@ -16,7 +16,7 @@
 
 /* Fingerprint of a bundle directory. Returns 0 or -1 with a message. */
 int ref_cache_bundle_fingerprint(const char *bundle_dir, uint64_t *fp, char *err, size_t errlen);
-uint64_t ref_cache_key(uint64_t bundle_fp, const i2i_image *input, const i2i_edit_params *p);
+uint64_t ref_cache_key(uint64_t bundle_fp, const i2i_image *input, const i2i_params *p);
 /* Loads the entry into *out (malloc'd pixels); false on a miss or when the
  * entry's size differs from want_w x want_h. */
 bool ref_cache_load(const char *dir, uint64_t key, int want_w, int want_h, i2i_image *out);

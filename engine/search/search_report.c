@@ -11,7 +11,7 @@ static json_t *settings_json(const search_context *c, const edit_scorer *s) {
     json_t *names = json_array();
     for (int i = 0; i < s->samples->count; i++)
         json_array_append_new(names, json_string(s->samples->items[i].name));
-    const i2i_edit_params *b = &s->base;
+    const i2i_params *b = &s->base;
     return json_pack("{s:s,s:s,s:s?,s:o,s:s,s:i,s:i,s:f,s:s,s:f,s:f,s:f,s:I,s:i,s:s?}", "bundle",
                      c->bundle_dir, "images", c->images_dir, "prompts", c->prompts, "image_files",
                      names, "metric", s->metric.name, "steps", b->steps, "depth", b->depth, "gamma",
@@ -160,7 +160,7 @@ int search_plot_depth(const char *path, const search_context *c, const edit_scor
 int search_write_profile(const char *path, const char *name, const edit_scorer *s, int depth,
                          double gamma, const char *report_path, char *err, size_t errlen) {
     profile p = {0};
-    const i2i_edit_params *b = &s->base;
+    const i2i_params *b = &s->base;
     snprintf(p.name, sizeof p.name, "%s", name);
     snprintf(p.task, sizeof p.task, "edit");
     snprintf(p.description, sizeof p.description,

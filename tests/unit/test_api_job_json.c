@@ -1,6 +1,7 @@
 /* Job JSON, the error envelope and status names. */
 #include "check.h"
 #include "api_error.h"
+#include "api_task.h"
 #include "job_json.h"
 
 #include <stdlib.h>
@@ -53,7 +54,7 @@ static void test_error_envelope(void) {
 }
 
 static void test_job_view(void) {
-    edit_resolved res;
+    job_resolved res;
     memset(&res, 0, sizeof res);
     snprintf(res.profile, sizeof res.profile, "edit");
     res.params.prompt = "make it autumn";
@@ -62,6 +63,7 @@ static void test_job_view(void) {
     res.params.gamma = 0.5;
     res.params.seed = 99;
     res.gamma_origin = PROFILE_GAMMA_FROM_TABLE;
+    res.task = api_task_find("edit");
     job_view v = {.id = "123e4567-e89b-42d3-a456-426614174000",
                   .task = "edit",
                   .status = JOB_QUEUED,

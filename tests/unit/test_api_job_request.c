@@ -1,7 +1,8 @@
 /* Edit request parsing from JSON and multipart, validation messages,
  * resolution over profiles, and the idempotency hash. */
 #include "check.h"
-#include "edit_request.h"
+#include "api_task.h"
+#include "job_request.h"
 #include "param_limits.h"
 #include "profiles.h"
 
@@ -11,15 +12,17 @@
 
 /* base64 of the 4 bytes "\x89PNG" is "iVBORw==" */
 #define IMG_B64 "iVBORw=="
+#define EDIT api_task_find("edit")
+#define CONTROL api_task_find("control")
 
-static bool parse_json(const char *body, edit_request *r, api_error *e) {
-    edit_request_init(r);
+static bool parse_json(const char *body, job_request *r, api_error *e) {
+    job_request_init(r);
     memset(e, 0, sizeof *e);
-    return edit_request_from_json(body, strlen(body), r, e);
+    return job_request_from_json(EDIT, body, strlen(body), r, e);
 }
 
 static void expect_json_error(const char *body, api_error_code code, const char *needle) {
-    edit_request r;
+    job_request r;
     api_error e;
     bool ok = parse_json(body, &r, &e);
     CHECK_MSG(!ok, "accepted %s", body);
@@ -27,11 +30,11 @@ static void expect_json_error(const char *body, api_error_code code, const char 
               api_error_code_name(code), e.message);
     CHECK_MSG(strstr(e.message, needle) != NULL, "%s: message '%s' lacks '%s'", body, e.message,
               needle);
-    edit_request_free(&r);
+    job_request_free(&r);
 }
 
 static void test_json_ok(void) {
-    edit_request r;
+    job_request r;
     api_error e;
     const char *body = "{\"image\":\"" IMG_B64 "\",\"prompt\":\"make it autumn\","
                        "\"num_inference_steps\":12,\"guidance_scale\":6.5,"
@@ -43,15 +46,15 @@ static void test_json_ok(void) {
     CHECK(r.steps == 12 && r.guidance_scale == 6.5 && r.image_guidance_scale == 1.25);
     CHECK(r.seed == 42 && r.sampler == I2I_SAMPLER_DPMPP_2M && r.eta == 0.5);
     CHECK(r.depth == 9 && r.gamma == 0.6 && strcmp(r.profile, "edit-fast") == 0);
-    edit_request_free(&r);
+    job_request_free(&r);
 
     /* data URL, null = default, integral real for an integer field */
     CHECK_MSG(parse_json("{\"image\":\"data:image/png;base64," IMG_B64
                          "\",\"prompt\":\"x\",\"seed\":null,\"num_inference_steps\":10.0}",
                          &r, &e),
               "%s", e.message);
-    CHECK(r.image_len == 4 && !(r.given & EDIT_GIVEN_SEED) && r.steps == 10);
-    edit_request_free(&r);
+    CHECK(r.image_len == 4 && !(r.given & REQ_SEED) && r.steps == 10);
+    job_request_free(&r);
 }
 
 static void test_json_errors(void) {
@@ -109,13 +112,13 @@ static void test_multipart(void) {
         text_part("num_inference_steps", "8"),   text_part("guidance_scale", " 5.5 "),
         text_part("scheduler", "ddim"),          text_part("seed", "7")};
     multipart_form f = {parts, 6};
-    edit_request r;
+    job_request r;
     api_error e = {0};
-    edit_request_init(&r);
-    CHECK_MSG(edit_request_from_multipart(&f, &r, &e), "%s", e.message);
+    job_request_init(&r);
+    CHECK_MSG(job_request_from_multipart(EDIT, &f, &r, &e), "%s", e.message);
     CHECK(r.image_len == 8 && r.steps == 8 && r.guidance_scale == 5.5 && r.seed == 7);
     CHECK(r.sampler == I2I_SAMPLER_DDIM && strcmp(r.prompt, "make it autumn") == 0);
-    edit_request_free(&r);
+    job_request_free(&r);
 
     const struct {
         const char *name, *value, *needle;
@@ -131,52 +134,52 @@ static void test_multipart(void) {
         multipart_part ps[3] = {text_part("image", "x"), text_part("prompt", "p"),
                                 text_part(bad[i].name, bad[i].value)};
         multipart_form g = {ps, 3};
-        edit_request_init(&r);
-        bool ok = edit_request_from_multipart(&g, &r, &e);
+        job_request_init(&r);
+        bool ok = job_request_from_multipart(EDIT, &g, &r, &e);
         CHECK_MSG(!ok && strstr(e.message, bad[i].needle) && e.code == bad[i].code,
                   "%s=%s: ok=%d %s '%s'", bad[i].name, bad[i].value, ok,
                   api_error_code_name(e.code), e.message);
-        edit_request_free(&r);
+        job_request_free(&r);
     }
     /* a negative depth is well-formed: its profile refuses it (test_resolve) */
     multipart_part neg[3] = {text_part("image", "x"), text_part("prompt", "p"),
                              text_part("depth", "-1")};
     multipart_form nf = {neg, 3};
-    edit_request_init(&r);
-    CHECK(edit_request_from_multipart(&nf, &r, &e) && r.depth == -1);
-    edit_request_free(&r);
+    job_request_init(&r);
+    CHECK(job_request_from_multipart(EDIT, &nf, &r, &e) && r.depth == -1);
+    job_request_free(&r);
     /* a repeated field is refused */
     multipart_part dup[3] = {text_part("image", "x"), text_part("prompt", "p"),
                              text_part("prompt", "q")};
     multipart_form g = {dup, 3};
-    edit_request_init(&r);
-    CHECK(!edit_request_from_multipart(&g, &r, &e) && e.code == API_ERR_INVALID_REQUEST);
-    edit_request_free(&r);
+    job_request_init(&r);
+    CHECK(!job_request_from_multipart(EDIT, &g, &r, &e) && e.code == API_ERR_INVALID_REQUEST);
+    job_request_free(&r);
     /* invalid UTF-8 in the prompt */
     multipart_part badutf[2] = {text_part("image", "x"), text_part("prompt", "caf\xe9")};
     multipart_form h = {badutf, 2};
-    edit_request_init(&r);
-    CHECK(!edit_request_from_multipart(&h, &r, &e) && strstr(e.message, "UTF-8"));
-    edit_request_free(&r);
+    job_request_init(&r);
+    CHECK(!job_request_from_multipart(EDIT, &h, &r, &e) && strstr(e.message, "UTF-8"));
+    job_request_free(&r);
 }
 
 /* Parses body (with the image and prompt added) and resolves it over set. */
-static bool resolve(const profile_set *set, const char *fields, edit_resolved *res, api_error *e) {
+static bool resolve(const profile_set *set, const char *fields, job_resolved *res, api_error *e) {
     char body[512];
     snprintf(body, sizeof body, "{\"image\":\"" IMG_B64 "\",\"prompt\":\"p\"%s%s}",
              fields[0] ? "," : "", fields);
-    edit_request r;
+    job_request r;
     bool ok = parse_json(body, &r, e);
     CHECK_MSG(ok, "%s: %s", body, e->message);
-    ok = ok && edit_request_resolve(&r, set, 1234, res, e);
+    ok = ok && job_request_resolve(EDIT, &r, set, 1234, res, e);
     res->params.prompt = NULL; /* it pointed into r */
-    edit_request_free(&r);
+    job_request_free(&r);
     return ok;
 }
 
 static void expect_resolve_error(const profile_set *set, const char *fields, api_error_code code,
                                  const char *needle) {
-    edit_resolved res;
+    job_resolved res;
     api_error e = {0};
     bool ok = resolve(set, fields, &res, &e);
     CHECK_MSG(!ok && e.code == code && strstr(e.message, needle), "%s: ok=%d %s '%s' (want '%s')",
@@ -187,7 +190,7 @@ static void test_resolve_defaults(const profile_set *set) {
     const profile *def = profile_set_default(set, "edit");
     CHECK(def != NULL && strcmp(def->name, "edit") == 0);
     if (!def) return;
-    edit_resolved res;
+    job_resolved res;
     api_error e;
     CHECK(resolve(set, "\"guidance_scale\":3", &res, &e));
     CHECK(strcmp(res.profile, "edit") == 0);
@@ -197,7 +200,7 @@ static void test_resolve_defaults(const profile_set *set) {
     CHECK(res.params.guidance_scale == 3.0 && res.params.seed == 1234);
     /* 10 steps at s_I 1.0: Table S1's published 1/1.8 */
     CHECK(res.gamma_origin == PROFILE_GAMMA_FROM_TABLE && fabs(res.params.gamma - 1 / 1.8) < 1e-12);
-    json_t *j = edit_resolved_json(&res);
+    json_t *j = job_resolved_json(&res);
     CHECK(j && json_integer_value(json_object_get(j, "seed")) == 1234);
     CHECK(j && strcmp(json_string_value(json_object_get(j, "scheduler")), "ddim") == 0);
     CHECK(j && strcmp(json_string_value(json_object_get(j, "gamma_source")), "gamma_table") == 0);
@@ -206,7 +209,7 @@ static void test_resolve_defaults(const profile_set *set) {
 }
 
 static void test_resolve_gamma(const profile_set *set) {
-    edit_resolved res;
+    job_resolved res;
     api_error e;
     /* Table S1, 10 steps: 0.581 at s_I 1.2; halfway to 0.617 at 1.3 */
     CHECK(resolve(set, "\"image_guidance_scale\":1.2", &res, &e));
@@ -227,7 +230,7 @@ static void test_resolve_gamma(const profile_set *set) {
 }
 
 static void test_resolve_ranges(const profile_set *set) {
-    edit_resolved res;
+    job_resolved res;
     api_error e;
     CHECK(resolve(set, "\"depth\":13,\"num_inference_steps\":50", &res, &e));
     CHECK(res.params.depth == 13 && res.params.steps == 50);
@@ -278,16 +281,16 @@ static void test_resolve(void) {
 }
 
 static void test_hash(void) {
-    edit_request a, b;
+    job_request a, b;
     api_error e;
     CHECK(parse_json("{\"image\":\"" IMG_B64 "\",\"prompt\":\"p\",\"seed\":1}", &a, &e));
     CHECK(parse_json("{\"seed\":1,\"prompt\":\"p\",\"image\":\"" IMG_B64 "\"}", &b, &e));
-    CHECK(edit_request_hash(&a) == edit_request_hash(&b));
-    edit_request_free(&b);
+    CHECK(job_request_hash(EDIT, &a) == job_request_hash(EDIT, &b));
+    job_request_free(&b);
     CHECK(parse_json("{\"image\":\"" IMG_B64 "\",\"prompt\":\"p\",\"seed\":2}", &b, &e));
-    CHECK(edit_request_hash(&a) != edit_request_hash(&b));
-    edit_request_free(&a);
-    edit_request_free(&b);
+    CHECK(job_request_hash(EDIT, &a) != job_request_hash(EDIT, &b));
+    job_request_free(&a);
+    job_request_free(&b);
 }
 
 int main(void) {

@@ -1,6 +1,9 @@
-/* Edit request parsing and validation. One field table drives both body
- * formats, so a field's name, type and range are stated once. */
-#include "edit_request.h"
+/* Job request parsing and validation. One field table drives both body
+ * formats and every task, so a field's name, type and range are stated once;
+ * a task only says which fields it takes. */
+#include "job_request.h"
+#include "api_task.h"
+#include "canny.h"
 #include "base64.h"
 #include "http_parse.h"
 #include "param_limits.h"
@@ -12,6 +15,10 @@
 
 typedef enum field_kind { F_INT, F_DOUBLE, F_STRING, F_IMAGE } field_kind;
 
+#define API_RESOLUTION_MIN 64
+#define API_RESOLUTION_MAX 2048
+#define API_CONTROL_SCALE_MAX 10.0
+
 typedef struct field_spec {
     const char *name;
     field_kind kind;
@@ -20,43 +27,59 @@ typedef struct field_spec {
 } field_spec;
 
 static const field_spec fields[] = {
-    {"image", F_IMAGE, EDIT_GIVEN_IMAGE, 0, 0},
-    {"prompt", F_STRING, EDIT_GIVEN_PROMPT, 0, 0},
-    {"profile", F_STRING, EDIT_GIVEN_PROFILE, 0, 0},
-    {"scheduler", F_STRING, EDIT_GIVEN_SCHEDULER, 0, 0},
+    {"image", F_IMAGE, REQ_IMAGE, 0, 0},
+    {"prompt", F_STRING, REQ_PROMPT, 0, 0},
+    {"negative_prompt", F_STRING, REQ_NEGATIVE_PROMPT, 0, 0},
+    {"profile", F_STRING, REQ_PROFILE, 0, 0},
+    {"scheduler", F_STRING, REQ_SCHEDULER, 0, 0},
+    {"control_type", F_STRING, REQ_CONTROL_TYPE, 0, 0},
     /* depth, steps and gamma: representable here, ranged by the profile */
-    {"num_inference_steps", F_INT, EDIT_GIVEN_STEPS, -API_PROFILE_INT_ABS_MAX,
-     API_PROFILE_INT_ABS_MAX},
-    {"depth", F_INT, EDIT_GIVEN_DEPTH, -API_PROFILE_INT_ABS_MAX, API_PROFILE_INT_ABS_MAX},
-    {"seed", F_INT, EDIT_GIVEN_SEED, 0, (double)API_SEED_MAX},
-    {"guidance_scale", F_DOUBLE, EDIT_GIVEN_GUIDANCE, API_GUIDANCE_MIN, API_GUIDANCE_MAX},
-    {"image_guidance_scale", F_DOUBLE, EDIT_GIVEN_IMAGE_GUIDANCE, API_GUIDANCE_MIN,
-     API_GUIDANCE_MAX},
-    {"eta", F_DOUBLE, EDIT_GIVEN_ETA, API_ETA_MIN, API_ETA_MAX},
-    {"gamma", F_DOUBLE, EDIT_GIVEN_GAMMA, -API_GAMMA_ABS_MAX, API_GAMMA_ABS_MAX},
+    {"num_inference_steps", F_INT, REQ_STEPS, -API_PROFILE_INT_ABS_MAX, API_PROFILE_INT_ABS_MAX},
+    {"depth", F_INT, REQ_DEPTH, -API_PROFILE_INT_ABS_MAX, API_PROFILE_INT_ABS_MAX},
+    {"seed", F_INT, REQ_SEED, 0, (double)API_SEED_MAX},
+    {"guidance_scale", F_DOUBLE, REQ_GUIDANCE, API_GUIDANCE_MIN, API_GUIDANCE_MAX},
+    {"image_guidance_scale", F_DOUBLE, REQ_IMAGE_GUIDANCE, API_GUIDANCE_MIN, API_GUIDANCE_MAX},
+    {"eta", F_DOUBLE, REQ_ETA, API_ETA_MIN, API_ETA_MAX},
+    {"gamma", F_DOUBLE, REQ_GAMMA, -API_GAMMA_ABS_MAX, API_GAMMA_ABS_MAX},
+    {"controlnet_conditioning_scale", F_DOUBLE, REQ_CONTROL_SCALE, 0, API_CONTROL_SCALE_MAX},
+    {"low_threshold", F_INT, REQ_LOW_THRESHOLD, 0, CANNY_THRESHOLD_MAX},
+    {"high_threshold", F_INT, REQ_HIGH_THRESHOLD, 0, CANNY_THRESHOLD_MAX},
+    {"image_resolution", F_INT, REQ_IMAGE_RESOLUTION, API_RESOLUTION_MIN, API_RESOLUTION_MAX},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
-void edit_request_init(edit_request *r) {
+void job_request_init(job_request *r) {
     memset(r, 0, sizeof *r);
 }
 
-void edit_request_free(edit_request *r) {
+void job_request_free(job_request *r) {
     free(r->prompt);
+    free(r->negative_prompt);
     free(r->image);
     memset(r, 0, sizeof *r);
 }
 
-void edit_request_drop_image(edit_request *r) {
+void job_request_drop_image(job_request *r) {
     free(r->image);
     r->image = NULL;
     r->image_len = 0;
 }
 
-static const field_spec *find_field(const char *name) {
+/* The field `name` if task t takes it (NULL: unknown to this route). */
+static const field_spec *find_field(const api_task *t, const char *name) {
     for (size_t i = 0; i < N_FIELDS; i++)
-        if (strcmp(fields[i].name, name) == 0) return &fields[i];
+        if (strcmp(fields[i].name, name) == 0)
+            return (t->fields & fields[i].given_bit) ? &fields[i] : NULL;
     return NULL;
+}
+
+/* A text field's value, owned; NULL with e set. */
+static char *copy_text(const char *v, size_t len, api_error *e) {
+    char *s = malloc(len + 1);
+    if (!s) return api_error_set(e, API_ERR_INTERNAL, "out of memory"), NULL;
+    memcpy(s, v, len);
+    s[len] = '\0';
+    return s;
 }
 
 /* Strict UTF-8 check (no overlongs, no surrogates). */
@@ -97,34 +120,58 @@ static void safe_name(const char *name, char *out, size_t outlen) {
     out[n] = '\0';
 }
 
-static bool set_string(edit_request *r, const field_spec *f, const char *v, size_t len,
+static bool set_prompt(char **dst, const field_spec *f, const char *v, size_t len, api_error *e) {
+    if (len == 0 && f->given_bit == REQ_PROMPT)
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "prompt must not be empty");
+    if (len > API_PROMPT_MAX_BYTES)
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s is over %d bytes", f->name,
+                             API_PROMPT_MAX_BYTES);
+    return (*dst = copy_text(v, len, e)) != NULL;
+}
+
+/* A short keyword value into name (NUL-terminated); false when too long. */
+static bool keyword(const char *v, size_t len, char *name, size_t cap) {
+    if (len >= cap) return false;
+    memcpy(name, v, len);
+    name[len] = '\0';
+    return true;
+}
+
+static bool set_control_type(job_request *r, const char *v, size_t len, api_error *e) {
+    char name[16];
+    if (keyword(v, len, name, sizeof name) && !strcmp(name, "canny"))
+        r->control_type = I2I_CONTROL_CANNY;
+    else if (keyword(v, len, name, sizeof name) && !strcmp(name, "raw"))
+        r->control_type = I2I_CONTROL_RAW;
+    else
+        return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                             "control_type must be \"canny\" or \"raw\"");
+    return true;
+}
+
+static bool set_string(job_request *r, const field_spec *f, const char *v, size_t len,
                        api_error *e) {
     if (!utf8_valid((const unsigned char *)v, len) || memchr(v, '\0', len))
         return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be UTF-8 text", f->name);
-    if (f->given_bit == EDIT_GIVEN_PROMPT) {
-        if (len == 0)
-            return api_error_set(e, API_ERR_INVALID_PARAMETER, "prompt must not be empty");
-        if (len > API_PROMPT_MAX_BYTES)
-            return api_error_set(e, API_ERR_INVALID_PARAMETER, "prompt is over %d bytes",
-                                 API_PROMPT_MAX_BYTES);
-        r->prompt = malloc(len + 1);
-        if (!r->prompt) return api_error_set(e, API_ERR_INTERNAL, "out of memory");
-        memcpy(r->prompt, v, len);
-        r->prompt[len] = '\0';
-    } else if (f->given_bit == EDIT_GIVEN_PROFILE) {
-        if (len == 0 || len >= sizeof r->profile)
+    char name[32];
+    switch (f->given_bit) {
+    case REQ_PROMPT:
+        return set_prompt(&r->prompt, f, v, len, e);
+    case REQ_NEGATIVE_PROMPT:
+        return set_prompt(&r->negative_prompt, f, v, len, e);
+    case REQ_CONTROL_TYPE:
+        return set_control_type(r, v, len, e);
+    case REQ_PROFILE:
+        if (len == 0 || !keyword(v, len, r->profile, sizeof r->profile))
             return api_error_set(e, API_ERR_INVALID_PARAMETER,
                                  "profile must be a name of 1 to %zu bytes", sizeof r->profile - 1);
-        memcpy(r->profile, v, len);
-        r->profile[len] = '\0';
-    } else { /* scheduler */
-        char name[32];
-        if (len >= sizeof name ||
-            (memcpy(name, v, len), name[len] = '\0', !api_sampler_parse(name, &r->sampler)))
+        return true;
+    default: /* scheduler */
+        if (!keyword(v, len, name, sizeof name) || !api_sampler_parse(name, &r->sampler))
             return api_error_set(e, API_ERR_INVALID_PARAMETER,
                                  "scheduler must be \"ddim\" or \"dpmpp_2m\"");
+        return true;
     }
-    return true;
 }
 
 /* A well-formed number outside the field's fixed range: 422, like the
@@ -137,30 +184,42 @@ static bool range_error(const field_spec *f, api_error *e) {
                          f->min, f->max);
 }
 
-static bool set_number(edit_request *r, const field_spec *f, double v, api_error *e) {
+static bool set_number(job_request *r, const field_spec *f, double v, api_error *e) {
     if (!isfinite(v))
         return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a finite number", f->name);
     if (v < f->min || v > f->max) return range_error(f, e);
     if (f->kind == F_INT && v != floor(v))
         return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be an integer", f->name);
     switch (f->given_bit) {
-    case EDIT_GIVEN_STEPS:
+    case REQ_STEPS:
         r->steps = (int)v;
         break;
-    case EDIT_GIVEN_DEPTH:
+    case REQ_DEPTH:
         r->depth = (int)v;
         break;
-    case EDIT_GIVEN_SEED:
+    case REQ_SEED:
         r->seed = (uint64_t)v;
         break;
-    case EDIT_GIVEN_GUIDANCE:
+    case REQ_GUIDANCE:
         r->guidance_scale = v;
         break;
-    case EDIT_GIVEN_IMAGE_GUIDANCE:
+    case REQ_IMAGE_GUIDANCE:
         r->image_guidance_scale = v;
         break;
-    case EDIT_GIVEN_ETA:
+    case REQ_ETA:
         r->eta = v;
+        break;
+    case REQ_CONTROL_SCALE:
+        r->control_scale = v;
+        break;
+    case REQ_LOW_THRESHOLD:
+        r->low_threshold = (int)v;
+        break;
+    case REQ_HIGH_THRESHOLD:
+        r->high_threshold = (int)v;
+        break;
+    case REQ_IMAGE_RESOLUTION:
+        r->image_resolution = (int)v;
         break;
     default:
         r->gamma = v;
@@ -169,7 +228,7 @@ static bool set_number(edit_request *r, const field_spec *f, double v, api_error
 }
 
 /* Marks f as given; a second occurrence is an error. */
-static bool mark_given(edit_request *r, const field_spec *f, api_error *e) {
+static bool mark_given(job_request *r, const field_spec *f, api_error *e) {
     if (r->given & f->given_bit)
         return api_error_set(e, API_ERR_INVALID_REQUEST, "field %s given more than once", f->name);
     r->given |= f->given_bit;
@@ -184,11 +243,10 @@ static void note_unknown(char *list, size_t cap, const char *name) {
     snprintf(list + n, cap - n, "%s%s", n ? ", " : "", safe);
 }
 
-static bool check_required(const edit_request *r, api_error *e) {
-    if (!(r->given & EDIT_GIVEN_IMAGE))
-        return api_error_set(e, API_ERR_MISSING_FIELD, "field image is required");
-    if (!(r->given & EDIT_GIVEN_PROMPT))
-        return api_error_set(e, API_ERR_MISSING_FIELD, "field prompt is required");
+static bool check_required(const api_task *t, const job_request *r, api_error *e) {
+    for (size_t i = 0; i < N_FIELDS; i++)
+        if ((t->required & fields[i].given_bit) && !(r->given & fields[i].given_bit))
+            return api_error_set(e, API_ERR_MISSING_FIELD, "field %s is required", fields[i].name);
     return true;
 }
 
@@ -198,7 +256,7 @@ static bool unknown_fields_error(const char *unknown, api_error *e) {
 
 /* ---- JSON body ---- */
 
-static bool json_image(edit_request *r, json_t *v, api_error *e) {
+static bool json_image(job_request *r, json_t *v, api_error *e) {
     if (!json_is_string(v))
         return api_error_set(e, API_ERR_INVALID_PARAMETER,
                              "image must be a base64 string or a data URL");
@@ -210,7 +268,7 @@ static bool json_image(edit_request *r, json_t *v, api_error *e) {
     return true;
 }
 
-static bool json_field(edit_request *r, const field_spec *f, json_t *v, api_error *e) {
+static bool json_field(job_request *r, const field_spec *f, json_t *v, api_error *e) {
     switch (f->kind) {
     case F_IMAGE:
         return json_image(r, v, e);
@@ -231,7 +289,8 @@ static bool json_field(edit_request *r, const field_spec *f, json_t *v, api_erro
     }
 }
 
-bool edit_request_from_json(const char *body, size_t len, edit_request *r, api_error *e) {
+bool job_request_from_json(const api_task *t, const char *body, size_t len, job_request *r,
+                           api_error *e) {
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
@@ -246,7 +305,7 @@ bool edit_request_from_json(const char *body, size_t len, edit_request *r, api_e
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v) {
-        const field_spec *f = find_field(key);
+        const field_spec *f = find_field(t, key);
         if (!f) {
             note_unknown(unknown, sizeof unknown, key);
             continue;
@@ -257,12 +316,12 @@ bool edit_request_from_json(const char *body, size_t len, edit_request *r, api_e
     }
     json_decref(root);
     if (ok && unknown[0]) ok = unknown_fields_error(unknown, e);
-    return ok && check_required(r, e);
+    return ok && check_required(t, r, e);
 }
 
 /* ---- multipart body ---- */
 
-static bool multipart_field(edit_request *r, const field_spec *f, const multipart_part *part,
+static bool multipart_field(job_request *r, const field_spec *f, const multipart_part *part,
                             api_error *e) {
     if (f->kind == F_IMAGE) {
         if (part->len == 0) return api_error_set(e, API_ERR_INVALID_IMAGE, "image is empty");
@@ -290,11 +349,12 @@ static bool multipart_field(edit_request *r, const field_spec *f, const multipar
     return set_number(r, f, v, e);
 }
 
-bool edit_request_from_multipart(const multipart_form *form, edit_request *r, api_error *e) {
+bool job_request_from_multipart(const api_task *t, const multipart_form *form, job_request *r,
+                                api_error *e) {
     char unknown[400] = "";
     for (size_t i = 0; i < form->count; i++) {
         const multipart_part *part = &form->parts[i];
-        const field_spec *f = find_field(part->name);
+        const field_spec *f = find_field(t, part->name);
         if (!f) {
             note_unknown(unknown, sizeof unknown, part->name);
             continue;
@@ -302,7 +362,7 @@ bool edit_request_from_multipart(const multipart_form *form, edit_request *r, ap
         if (!mark_given(r, f, e) || !multipart_field(r, f, part, e)) return false;
     }
     if (unknown[0]) return unknown_fields_error(unknown, e);
-    return check_required(r, e);
+    return check_required(t, r, e);
 }
 
 /* ---- identity for idempotency ---- */
@@ -314,10 +374,12 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     return h;
 }
 
-uint64_t edit_request_hash(const edit_request *r) {
+uint64_t job_request_hash(const api_task *t, const job_request *r) {
     uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv1a(h, t->name, strlen(t->name) + 1);
     h = fnv1a(h, &r->given, sizeof r->given);
     if (r->prompt) h = fnv1a(h, r->prompt, strlen(r->prompt) + 1);
+    if (r->negative_prompt) h = fnv1a(h, r->negative_prompt, strlen(r->negative_prompt) + 1);
     h = fnv1a(h, r->profile, strlen(r->profile) + 1);
     if (r->image) h = fnv1a(h, r->image, r->image_len);
     /* numeric fields one by one: struct padding must not enter the hash */
@@ -328,43 +390,49 @@ uint64_t edit_request_hash(const edit_request *r) {
     h = fnv1a(h, &r->sampler, sizeof r->sampler);
     h = fnv1a(h, &r->eta, sizeof r->eta);
     h = fnv1a(h, &r->depth, sizeof r->depth);
-    return fnv1a(h, &r->gamma, sizeof r->gamma);
+    h = fnv1a(h, &r->gamma, sizeof r->gamma);
+    h = fnv1a(h, &r->control_scale, sizeof r->control_scale);
+    h = fnv1a(h, &r->control_type, sizeof r->control_type);
+    h = fnv1a(h, &r->low_threshold, sizeof r->low_threshold);
+    h = fnv1a(h, &r->high_threshold, sizeof r->high_threshold);
+    return fnv1a(h, &r->image_resolution, sizeof r->image_resolution);
 }
 
 /* ---- resolution over a profile ---- */
 
-static const profile *pick_profile(const edit_request *r, const profile_set *set, api_error *e) {
-    const profile *p = (r->given & EDIT_GIVEN_PROFILE) ? profile_set_find(set, r->profile)
-                                                       : profile_set_default(set, "edit");
-    if (p && strcmp(p->task, "edit") == 0) return p;
+static const profile *pick_profile(const api_task *t, const job_request *r, const profile_set *set,
+                                   api_error *e) {
+    const profile *p = (r->given & REQ_PROFILE) ? profile_set_find(set, r->profile)
+                                                : profile_set_default(set, t->name);
+    if (p && strcmp(p->task, t->name) == 0) return p;
     char names[400];
-    api_profiles_names(set, "edit", names, sizeof names);
+    api_profiles_names(set, t->name, names, sizeof names);
     if (p)
         api_error_set(e, API_ERR_UNKNOWN_PROFILE,
-                      "profile '%s' is for task %s, not edit; edit profiles: %s", p->name, p->task,
-                      names);
-    else if (r->given & EDIT_GIVEN_PROFILE)
-        api_error_set(e, API_ERR_UNKNOWN_PROFILE, "unknown profile '%s'; edit profiles: %s",
-                      r->profile, names[0] ? names : "(none)");
+                      "profile '%s' is for task %s, not %s; %s profiles: %s", p->name, p->task,
+                      t->name, t->name, names);
+    else if (r->given & REQ_PROFILE)
+        api_error_set(e, API_ERR_UNKNOWN_PROFILE, "unknown profile '%s'; %s profiles: %s",
+                      r->profile, t->name, names[0] ? names : "(none)");
     else
-        api_error_set(e, API_ERR_UNKNOWN_PROFILE, "the server has no edit profile");
+        api_error_set(e, API_ERR_UNKNOWN_PROFILE, "the server has no %s profile", t->name);
     return NULL;
 }
 
 /* The request's fields in the engine profile module's terms. */
-static void to_profile_request(const edit_request *r, uint64_t seed, profile_request *q) {
+static void to_profile_request(const job_request *r, uint64_t seed, profile_request *q) {
     static const struct {
-        unsigned edit_bit, profile_bit;
-    } bits[] = {{EDIT_GIVEN_DEPTH, PROFILE_GIVEN_DEPTH},
-                {EDIT_GIVEN_STEPS, PROFILE_GIVEN_STEPS},
-                {EDIT_GIVEN_GAMMA, PROFILE_GIVEN_GAMMA},
-                {EDIT_GIVEN_SCHEDULER, PROFILE_GIVEN_SAMPLER},
-                {EDIT_GIVEN_ETA, PROFILE_GIVEN_ETA},
-                {EDIT_GIVEN_GUIDANCE, PROFILE_GIVEN_GUIDANCE},
-                {EDIT_GIVEN_IMAGE_GUIDANCE, PROFILE_GIVEN_IMAGE_GUIDANCE}};
+        unsigned req_bit, profile_bit;
+    } bits[] = {{REQ_DEPTH, PROFILE_GIVEN_DEPTH},
+                {REQ_STEPS, PROFILE_GIVEN_STEPS},
+                {REQ_GAMMA, PROFILE_GIVEN_GAMMA},
+                {REQ_SCHEDULER, PROFILE_GIVEN_SAMPLER},
+                {REQ_ETA, PROFILE_GIVEN_ETA},
+                {REQ_GUIDANCE, PROFILE_GIVEN_GUIDANCE},
+                {REQ_IMAGE_GUIDANCE, PROFILE_GIVEN_IMAGE_GUIDANCE}};
     memset(q, 0, sizeof *q);
     for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
-        if (r->given & bits[i].edit_bit) q->given |= bits[i].profile_bit;
+        if (r->given & bits[i].req_bit) q->given |= bits[i].profile_bit;
     q->given |= PROFILE_GIVEN_SEED; /* profiles have no seed: always the request's or random */
     q->prompt = r->prompt;
     q->depth = r->depth;
@@ -374,13 +442,13 @@ static void to_profile_request(const edit_request *r, uint64_t seed, profile_req
     q->eta = r->eta;
     q->guidance_scale = r->guidance_scale;
     q->image_guidance_scale = r->image_guidance_scale;
-    q->seed = (r->given & EDIT_GIVEN_SEED) ? r->seed : seed;
+    q->seed = (r->given & REQ_SEED) ? r->seed : seed;
 }
 
-bool edit_request_resolve(const edit_request *r, const profile_set *profiles, uint64_t random_seed,
-                          edit_resolved *out, api_error *e) {
+bool job_request_resolve(const api_task *t, const job_request *r, const profile_set *profiles,
+                         uint64_t random_seed, job_resolved *out, api_error *e) {
     memset(out, 0, sizeof *out);
-    const profile *p = pick_profile(r, profiles, e);
+    const profile *p = pick_profile(t, r, profiles, e);
     if (!p) return false;
     profile_request q;
     to_profile_request(r, random_seed & (uint64_t)API_SEED_MAX, &q);
@@ -388,18 +456,21 @@ bool edit_request_resolve(const edit_request *r, const profile_set *profiles, ui
     char err[sizeof e->message];
     if (profile_resolve(p, &q, &pr, err, sizeof err) != 0)
         return api_error_set(e, API_ERR_OUT_OF_RANGE, "%s", err);
+    out->task = t;
     snprintf(out->profile, sizeof out->profile, "%s", p->name);
     out->params = pr.params;
     out->gamma_origin = pr.gamma_origin;
-    return true;
+    if (t->apply) t->apply(r, &out->params);
+    return !t->check || t->check(&out->params, e);
 }
 
-json_t *edit_resolved_json(const edit_resolved *res) {
-    const i2i_edit_params *q = &res->params;
-    return json_pack("{s:s?,s:i,s:f,s:f,s:I,s:s,s:f,s:i,s:f,s:s}", "prompt", q->prompt,
-                     "num_inference_steps", q->steps, "guidance_scale", q->guidance_scale,
-                     "image_guidance_scale", q->image_guidance_scale, "seed", (json_int_t)q->seed,
-                     "scheduler", profile_sampler_name(q->sampler), "eta", q->eta, "depth",
-                     q->depth, "gamma", q->gamma, "gamma_source",
-                     profile_gamma_origin_name(res->gamma_origin));
+json_t *job_resolved_json(const job_resolved *res) {
+    const i2i_params *q = &res->params;
+    json_t *o = json_pack(
+        "{s:s?,s:i,s:f,s:I,s:s,s:f,s:i,s:f,s:s}", "prompt", q->prompt, "num_inference_steps",
+        q->steps, "guidance_scale", q->guidance_scale, "seed", (json_int_t)q->seed, "scheduler",
+        profile_sampler_name(q->sampler), "eta", q->eta, "depth", q->depth, "gamma", q->gamma,
+        "gamma_source", profile_gamma_origin_name(res->gamma_origin));
+    if (o && res->task && res->task->params_json) res->task->params_json(q, o);
+    return o;
 }

@@ -1,0 +1,109 @@
+/* POST /v1/<task>: one request struct for every task, whatever the body.
+ *
+ * multipart/form-data (an `image` file part + text fields) and JSON (`image`
+ * as base64 or a data URL) both fill a job_request; fields use diffusers
+ * names (prompt, negative_prompt, num_inference_steps, guidance_scale,
+ * image_guidance_scale, controlnet_conditioning_scale, seed, scheduler, eta)
+ * plus ours (profile, depth, gamma, control_type, low_threshold,
+ * high_threshold, image_resolution). Each task (api_task.h) accepts a subset;
+ * any other field is rejected by name. Parsing checks types and the ranges
+ * that do not depend on the profile (400 invalid_parameter for a wrong
+ * type, 422 parameter_out_of_range outside a fixed range);
+ * job_request_resolve() then merges the request over its profile through
+ * profile_resolve(), which owns the depth / steps / gamma ranges and the γ
+ * table, and applies the task's own fields and checks. */
+#ifndef I2I_API_JOB_REQUEST_H
+#define I2I_API_JOB_REQUEST_H
+
+#include "api_error.h"
+#include "i2i_engine.h"
+#include "multipart.h"
+#include "profiles.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Request fields, as bits of job_request.given and api_task.fields. */
+enum {
+    REQ_IMAGE = 1u << 0,
+    REQ_PROMPT = 1u << 1,
+    REQ_NEGATIVE_PROMPT = 1u << 2,
+    REQ_PROFILE = 1u << 3,
+    REQ_SCHEDULER = 1u << 4,
+    REQ_STEPS = 1u << 5,
+    REQ_DEPTH = 1u << 6,
+    REQ_SEED = 1u << 7,
+    REQ_GUIDANCE = 1u << 8,
+    REQ_IMAGE_GUIDANCE = 1u << 9,
+    REQ_ETA = 1u << 10,
+    REQ_GAMMA = 1u << 11,
+    REQ_CONTROL_SCALE = 1u << 12,
+    REQ_CONTROL_TYPE = 1u << 13,
+    REQ_LOW_THRESHOLD = 1u << 14,
+    REQ_HIGH_THRESHOLD = 1u << 15,
+    REQ_IMAGE_RESOLUTION = 1u << 16
+};
+
+/* The fields every job route accepts. */
+#define REQ_COMMON_FIELDS                                                                          \
+    (REQ_IMAGE | REQ_PROMPT | REQ_PROFILE | REQ_SCHEDULER | REQ_STEPS | REQ_DEPTH | REQ_SEED |     \
+     REQ_GUIDANCE | REQ_ETA | REQ_GAMMA)
+
+typedef struct api_task api_task;
+
+typedef struct job_request {
+    unsigned given;
+    char *prompt;          /* owned, UTF-8 */
+    char *negative_prompt; /* owned, UTF-8; NULL when not given */
+    char profile[64];
+    uint8_t *image; /* owned copy of the encoded image file */
+    size_t image_len;
+    int steps;
+    double guidance_scale;
+    double image_guidance_scale;
+    uint64_t seed;
+    i2i_sampler sampler;
+    double eta;
+    int depth;
+    double gamma;
+    double control_scale;
+    i2i_control_type control_type;
+    int low_threshold, high_threshold;
+    int image_resolution;
+} job_request;
+
+/* The parameters a job actually runs with (reported back in job JSON). */
+typedef struct job_resolved {
+    const api_task *task;
+    char profile[64];
+    i2i_params params;                 /* params.prompt / negative_prompt borrow the request's */
+    profile_gamma_origin gamma_origin; /* request, the profile's γ table, or its γ */
+} job_resolved;
+
+void job_request_init(job_request *r);
+void job_request_free(job_request *r);
+/* Frees only the image bytes (once decoded, the job no longer needs them). */
+void job_request_drop_image(job_request *r);
+
+bool job_request_from_json(const api_task *t, const char *body, size_t len, job_request *r,
+                           api_error *e);
+bool job_request_from_multipart(const api_task *t, const multipart_form *form, job_request *r,
+                                api_error *e);
+
+/* Hash of the task and the request's content (fields and image bytes, not
+ * the body's encoding), so a retried multipart upload with a new boundary
+ * still counts as the same request for Idempotency-Key. FNV-1a 64. */
+uint64_t job_request_hash(const api_task *t, const job_request *r);
+
+/* Applies the request over its profile (or the task's default profile),
+ * then the task's own fields and checks. random_seed is used when the
+ * request gave none. Fails with 422 unknown_profile (message lists the
+ * task's profiles) or 422 parameter_out_of_range (names the range). */
+bool job_request_resolve(const api_task *t, const job_request *r, const profile_set *profiles,
+                         uint64_t random_seed, job_resolved *out, api_error *e);
+
+/* {"prompt":..., "num_inference_steps":..., ..., "gamma":...,
+ *  "gamma_source": "request"|"gamma_table"|"profile", <the task's own>} */
+json_t *job_resolved_json(const job_resolved *res);
+
+#endif
