@@ -16,6 +16,10 @@
     "\"format\":\"i2i-profile/1\",\"task\":\"edit\",\"sampler\":\"ddim\",\"eta\":0.0,"             \
     "\"guidance_scale\":7.5,\"image_guidance_scale\":1.0,\"baseline\":\"edit-full\","
 
+#define BUILTIN_CONTROL                                                                            \
+    "\"format\":\"i2i-profile/1\",\"task\":\"control\",\"sampler\":\"ddim\",\"eta\":0.0,"          \
+    "\"guidance_scale\":9.0,\"baseline\":\"control-full\","
+
 /* The fallback is JSON text read by the engine's own parser, so it obeys
  * exactly the rules of a profile file; a unit test checks it still matches
  * the files in profiles/. */
@@ -36,6 +40,16 @@ static const char *const builtin_profiles[] = {
     "\"overrides\":{\"steps\":[1,100]},"
     "\"description\":\"InstructPix2Pix, full U-Net, 50 uniform DDIM steps (reference)\","
     "\"source\":\"built-in copy of profiles/edit-full.json (the uncompressed reference)\"}",
+
+    "{" BUILTIN_CONTROL "\"name\":\"control\",\"depth\":9,\"steps\":5,\"gamma\":\"1/2.21\","
+    "\"overrides\":{\"depth\":[1,13],\"steps\":[1,50],\"gamma\":[0.1,10.0]},"
+    "\"description\":\"ControlNet canny, depth 9, 5 steps, the published gamma 1/2.21\","
+    "\"source\":\"built-in copy of profiles/control.json (paper: 999 881 741 558 219)\"}",
+
+    "{" BUILTIN_CONTROL "\"name\":\"control-full\",\"depth\":13,\"steps\":20,\"gamma\":1.0,"
+    "\"overrides\":{\"steps\":[1,100]},"
+    "\"description\":\"ControlNet canny, full U-Net, 20 uniform DDIM steps (reference)\","
+    "\"source\":\"built-in copy of profiles/control-full.json (Table S8's reference)\"}",
 };
 #define N_BUILTIN (sizeof builtin_profiles / sizeof builtin_profiles[0])
 

@@ -10,5 +10,6 @@ int cmd_schedule(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_canny(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const subcommand SUBCOMMANDS[] = {
     {"inspect", cmd_inspect,
      "parameters and MACs per depth: i2i inspect --config sd15|sd21|ip2p|FILE"},
     {"search", cmd_search, "gamma/depth searches -> profile: i2i search gamma|depth --help"},
+    {"canny", cmd_canny, "edge map for a ControlNet hint: i2i canny --image IN --out OUT.png"},
 };
 static const int N_SUBCOMMANDS = (int)(sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]);
 

@@ -173,7 +173,11 @@ static int parse_defaults(parse_ctx *c, json_t *o, profile *p) {
     p->has_gamma_table = t && !json_is_null(t);
     if (p->has_gamma_table && parse_gamma_table(c, t, &p->gamma_table)) return -1;
     if (parse_sampler(c, o, &p->sampler) || get_number(c, o, "eta", &p->eta) ||
-        get_number(c, o, "guidance_scale", &p->guidance_scale) ||
+        get_number(c, o, "guidance_scale", &p->guidance_scale))
+        return -1;
+    /* Only the edit task has an image guidance scale; elsewhere it may be left out. */
+    p->image_guidance_scale = 1.0;
+    if ((!strcmp(p->task, "edit") || json_object_get(o, "image_guidance_scale")) &&
         get_number(c, o, "image_guidance_scale", &p->image_guidance_scale))
         return -1;
     if (p->eta < 0 || p->eta > 1) return fail(c, "%s", "\"eta\" must be in [0, 1]");

@@ -37,7 +37,7 @@ static void test_builtin_matches_files(void) {
     char err[512];
     CHECK_MSG(profile_set_load_dir(&files, shipped_dir, err, sizeof err) == 0, "%s", err);
     CHECK_MSG(api_profiles_builtin(&builtin, err, sizeof err) == 0, "%s", err);
-    CHECK(builtin.count == 3);
+    CHECK(builtin.count == 5);
     for (int i = 0; i < builtin.count; i++) {
         const profile *b = &builtin.items[i];
         const profile *f = profile_set_find(&files, b->name);
@@ -72,7 +72,7 @@ static void test_load_choice(void) {
     /* none exists: the built-ins */
     const char *missing[] = {"/nonexistent/a", NULL};
     CHECK(api_profiles_load(&set, NULL, missing, "edit", from, sizeof from, err, sizeof err) == 0);
-    CHECK(strcmp(from, API_PROFILES_BUILTIN) == 0 && set.count == 3);
+    CHECK(strcmp(from, API_PROFILES_BUILTIN) == 0 && set.count == 5);
 }
 
 static void test_load_errors(void) {

@@ -37,7 +37,7 @@ static profile_resolved resolve(const profile *p, profile_request q, int *rc, ch
 }
 
 static void test_shipped(const profile_set *set) {
-    CHECK(set->count == 3);
+    CHECK(set->count == 5);
     const profile *e = profile_set_default(set, "edit");
     CHECK(e && !strcmp(e->name, "edit") && profile_set_find(set, "edit-fast") &&
           profile_set_find(set, "edit-full"));
