@@ -13,10 +13,12 @@ typedef struct eval_args {
 } eval_args;
 
 static int eval_usage(FILE *f) {
-    fprintf(f, "usage: i2i eval unet|vae-encode|vae-decode|clip-text --weights W.safetensors\n"
+    fprintf(f, "usage: i2i eval unet|controlnet|vae-encode|vae-decode|clip-text\n"
+               "                --weights W.safetensors\n"
                "                --inputs IN.safetensors --out OUT.safetensors [--depth D]\n"
                "                [--config C.json]\n"
-               "outputs: unet -> eps, vae-encode -> mean, vae-decode -> decoded,\n"
+               "outputs: unet -> eps, controlnet -> control_00..NN and eps_dDD,\n"
+               "         vae-encode -> mean, vae-decode -> decoded,\n"
                "         clip-text -> last_hidden_state\n");
     return f == stdout ? 0 : 2;
 }
@@ -68,6 +70,8 @@ int cmd_eval(int argc, char **argv) {
     if (rc) return rc < 0 ? 0 : rc;
     const char *net = argv[1];
     if (!strcmp(net, "unet")) return eval_unet(a.weights, a.inputs, a.out, a.depth, a.config);
+    if (!strcmp(net, "controlnet"))
+        return eval_controlnet(a.weights, a.inputs, a.out, a.depth, a.config);
     if (!strcmp(net, "vae-encode")) return eval_vae_encode(a.weights, a.inputs, a.out, a.config);
     if (!strcmp(net, "vae-decode")) return eval_vae_decode(a.weights, a.inputs, a.out, a.config);
     if (!strcmp(net, "clip-text")) return eval_clip_text(a.weights, a.inputs, a.out, a.config);

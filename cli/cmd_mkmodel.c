@@ -1,9 +1,11 @@
-/* i2i mkmodel edit --size tiny --out DIR [--seed S]: writes a runnable
- * bundle with the real SD / InstructPix2Pix tensor layout (original LDM key
- * names) and seeded random weights, for tests and demos. */
+/* i2i mkmodel edit|control --size tiny --out DIR [--seed S]: writes a
+ * runnable bundle with the real SD / InstructPix2Pix / ControlNet tensor
+ * layout (original LDM / cldm key names) and seeded random weights, for
+ * tests and demos. */
 #include "clip_text.h"
 #include "clip_tokenizer.h"
 #include "commands.h"
+#include "controlnet.h"
 #include "file_util.h"
 #include "rng.h"
 #include "safetensors.h"
@@ -27,6 +29,19 @@ static const char TINY_UNET[] =
     "2, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
     "\"num_head_channels\": -1, \"context_dim\": 32, \"transformer_depth\": 1, "
     "\"use_linear_in_transformer\": false}";
+/* The tiny ControlNet model: the same U-Net layout on a 4-channel latent
+ * (SD-1.5 + ControlNet), with cldm's hint encoder widths. */
+static const char TINY_CONTROL_UNET[] =
+    "{\"in_channels\": 4, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
+    "2, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
+    "\"num_head_channels\": -1, \"context_dim\": 32, \"transformer_depth\": 1, "
+    "\"use_linear_in_transformer\": false}";
+static const char TINY_CONTROLNET[] =
+    "{\"in_channels\": 4, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
+    "2, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
+    "\"num_head_channels\": -1, \"context_dim\": 32, \"transformer_depth\": 1, "
+    "\"use_linear_in_transformer\": false, \"hint_channels\": 3, \"hint_widths\": [16, 32, 96, "
+    "256]}";
 static const char TINY_VAE[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_res_blocks\": 1, "
                                "\"z_channels\": 4, \"embed_dim\": 4, \"in_channels\": 3, "
                                "\"out_ch\": 3}";
@@ -114,11 +129,15 @@ static void param_set_fix_shapes(param_set *ps) {
         ps->t[i].shape = ps->shapes[i];
 }
 
-static bool collect_params(param_set *ps, char *err, size_t n) {
+static bool collect_params(param_set *ps, bool control, char *err, size_t n) {
     unet_config uc;
     vae_config vc;
     clip_text_config cc;
-    if (!unet_config_from_json(TINY_UNET, &uc, err, n) ||
+    controlnet_config cn;
+    if (control && (!controlnet_config_from_json(TINY_CONTROLNET, &cn, err, n) ||
+                    !controlnet_params_foreach(&cn, "control_model.", add_param, ps, err, n)))
+        return false;
+    if (!unet_config_from_json(control ? TINY_CONTROL_UNET : TINY_UNET, &uc, err, n) ||
         !vae_config_from_json(TINY_VAE, &vc, err, n) ||
         !clip_text_config_from_json(TINY_CLIP, &cc, err, n))
         return false;
@@ -130,23 +149,27 @@ static bool collect_params(param_set *ps, char *err, size_t n) {
     return true;
 }
 
-static bool write_manifest(const char *dir, char *err, size_t n) {
+static bool write_manifest(const char *dir, bool control, char *err, size_t n) {
     char path[4096], *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
     if (!m) return snprintf(err, n, "out of memory"), false;
     fprintf(m,
-            "{\n  \"format\": \"i2i-bundle/1\",\n  \"task\": \"edit\",\n"
-            "  \"description\": \"tiny InstructPix2Pix-layout model with random weights "
-            "(i2i mkmodel)\",\n"
-            "  \"weights\": [\"model.safetensors\"],\n"
+            "{\n  \"format\": \"i2i-bundle/1\",\n  \"task\": \"%s\",\n"
+            "  \"description\": \"tiny %s-layout model with random weights (i2i mkmodel)\",\n"
+            "  \"weights\": [\"model.safetensors\"],\n",
+            control ? "control" : "edit", control ? "SD-1.5 + ControlNet" : "InstructPix2Pix");
+    if (control)
+        fprintf(m, "  \"controlnet\": {\"prefix\": \"control_model.\", \"config\": %s},\n",
+                TINY_CONTROLNET);
+    fprintf(m,
             "  \"unet\": {\"prefix\": \"model.diffusion_model.\", \"config\": %s},\n"
             "  \"vae\": {\"prefix\": \"first_stage_model.\", \"scale_factor\": 0.18215, "
             "\"config\": %s},\n"
             "  \"text_encoder\": {\"prefix\": \"cond_stage_model.transformer.text_model.\", "
             "\"config\": %s},\n"
             "  \"tokenizer\": {\"vocab\": \"bpe_simple_vocab_16e6.txt.gz\"}\n}\n",
-            TINY_UNET, TINY_VAE, TINY_CLIP);
+            control ? TINY_CONTROL_UNET : TINY_UNET, TINY_VAE, TINY_CLIP);
     fclose(m);
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     bool ok = file_write_atomic(path, text, len, err, n);
@@ -165,18 +188,18 @@ static bool copy_vocab(const char *dir, char *err, size_t n) {
     return ok;
 }
 
-static int make_tiny_edit(const char *dir, uint64_t seed) {
+static int make_tiny(const char *dir, bool control, uint64_t seed) {
     char err[512], path[4096], seed_text[32];
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return fprintf(stderr, "i2i mkmodel: %s: %s\n", dir, strerror(errno)), 1;
     param_set ps = {0};
     i2i_rng_seed(&ps.rng, seed);
-    bool ok = collect_params(&ps, err, sizeof err);
+    bool ok = collect_params(&ps, control, err, sizeof err);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(seed_text, sizeof seed_text, "%llu", (unsigned long long)seed);
     const char *meta[] = {"format", "pt", "init_seed", seed_text, "generator", "i2i mkmodel", NULL};
     ok = ok && st_write(path, ps.t, ps.n, meta, err, sizeof err) &&
-         write_manifest(dir, err, sizeof err) && copy_vocab(dir, err, sizeof err);
+         write_manifest(dir, control, err, sizeof err) && copy_vocab(dir, err, sizeof err);
     param_set_free(&ps);
     if (!ok) return fprintf(stderr, "i2i mkmodel: %s\n", err), 1;
     printf("wrote %s (manifest.json, model.safetensors, vocabulary)\n", dir);
@@ -184,7 +207,7 @@ static int make_tiny_edit(const char *dir, uint64_t seed) {
 }
 
 static int mkmodel_usage(FILE *f) {
-    fprintf(f, "usage: i2i mkmodel edit --size tiny --out DIR [--seed S]\n");
+    fprintf(f, "usage: i2i mkmodel edit|control --size tiny --out DIR [--seed S]\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -203,10 +226,12 @@ int cmd_mkmodel(int argc, char **argv) {
         else
             return fprintf(stderr, "i2i mkmodel: unknown option %s\n", argv[i]), 2;
     }
-    if (strcmp(argv[1], "edit") != 0)
-        return fprintf(stderr, "i2i mkmodel: unknown task '%s' (available: edit)\n", argv[1]), 2;
+    if (strcmp(argv[1], "edit") != 0 && strcmp(argv[1], "control") != 0)
+        return fprintf(stderr, "i2i mkmodel: unknown task '%s' (available: edit, control)\n",
+                       argv[1]),
+               2;
     if (strcmp(size, "tiny") != 0)
         return fprintf(stderr, "i2i mkmodel: unknown size '%s' (available: tiny)\n", size), 2;
     if (!out) return mkmodel_usage(stderr);
-    return make_tiny_edit(out, seed);
+    return make_tiny(out, !strcmp(argv[1], "control"), seed);
 }

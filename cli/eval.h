@@ -3,6 +3,10 @@
 #ifndef I2I_CLI_EVAL_H
 #define I2I_CLI_EVAL_H
 
+#include "weights.h"
+#include <stddef.h>
+#include <stdint.h>
+
 int eval_unet(const char *weights_path, const char *inputs_path, const char *out_path, int depth,
               const char *config_path);
 int eval_vae_encode(const char *weights, const char *inputs, const char *out,
@@ -11,5 +15,15 @@ int eval_vae_decode(const char *weights, const char *inputs, const char *out,
                     const char *config_path);
 int eval_clip_text(const char *weights, const char *inputs, const char *out,
                    const char *config_path);
+
+int eval_controlnet(const char *weights_path, const char *inputs_path, const char *out_path,
+                    int depth, const char *config_path);
+
+/* Shared by the evaluators: the config JSON of --config or the weights'
+ * metadata (caller frees; NULL with err), and the B timesteps of the
+ * inputs' `t` (one per row, or one for all; malloc'd, NULL with ts error). */
+char *eval_config_text(const weights *w, const char *weights_path, const char *config_path,
+                       char *err, size_t errlen);
+float *eval_read_timesteps(const weights *in, int64_t batch);
 
 #endif

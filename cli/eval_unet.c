@@ -9,40 +9,50 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define UNET_PREFIX "model.diffusion_model."
 #define CONFIG_MAX_BYTES (1 << 20)
 #define MAX_BATCH 1024
 
-/* Config from --config (a JSON file) or else the weights' __metadata__["config"]. */
-static bool load_config(const weights *w, const char *weights_path, const char *config_path,
-                        unet_config *cfg, char *err, size_t errlen) {
+/* The config JSON text of --config (a file) or else the weights'
+ * __metadata__["config"]; caller frees. */
+char *eval_config_text(const weights *w, const char *weights_path, const char *config_path,
+                       char *err, size_t errlen) {
     if (config_path) {
         size_t len = 0;
         uint8_t *text = file_read_all(config_path, CONFIG_MAX_BYTES, &len, err, errlen);
-        if (!text) return false;
+        if (!text) return NULL;
         char *json = realloc(text, len + 1); /* NUL-terminate for the parser */
         if (!json) {
             free(text);
             snprintf(err, errlen, "out of memory reading %s", config_path);
-            return false;
+            return NULL;
         }
         json[len] = '\0';
-        bool ok = unet_config_from_json(json, cfg, err, errlen);
-        free(json);
-        return ok;
+        return json;
     }
     const char *json = weights_metadata(w, "config");
     if (!json) {
         snprintf(err, errlen, "%s has no __metadata__[\"config\"]; pass --config C.json",
                  weights_path);
-        return false;
+        return NULL;
     }
-    return unet_config_from_json(json, cfg, err, errlen);
+    char *copy = strdup(json);
+    if (!copy) snprintf(err, errlen, "out of memory");
+    return copy;
+}
+
+static bool load_config(const weights *w, const char *weights_path, const char *config_path,
+                        unet_config *cfg, char *err, size_t errlen) {
+    char *json = eval_config_text(w, weights_path, config_path, err, errlen);
+    bool ok = json && unet_config_from_json(json, cfg, err, errlen);
+    free(json);
+    return ok;
 }
 
 /* The B timesteps from the inputs' `t` (one per batch row, or one for all). */
-static float *read_timesteps(const weights *in, int64_t batch) {
+float *eval_read_timesteps(const weights *in, int64_t batch) {
     ts_tensor *t = weights_get(in, "t");
     if (!t) return NULL;
     const int64_t n = ts_numel(t);
@@ -87,7 +97,7 @@ static int run(const unet *u, const weights *in, const char *out_path, int depth
     ts_scope s = ts_scope_begin();
     ts_tensor *x = weights_get(in, "x_t");
     ts_tensor *context = weights_get(in, "context");
-    float *t = x ? read_timesteps(in, ts_dim(x, 0)) : NULL;
+    float *t = x ? eval_read_timesteps(in, ts_dim(x, 0)) : NULL;
     ts_tensor *eps = t ? unet_forward(u, x, t, context, depth, NULL) : NULL;
     free(t);
     int rc = 0;

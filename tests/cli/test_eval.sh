@@ -23,6 +23,25 @@ unet_depths() { # fixture, depths...
 unet_depths unet_tiny_v1 13 12 9 6 3 1
 unet_depths unet_tiny_v2 13 8 5
 
+# ControlNet + U-Net (cn_tiny): residuals of the full branch and eps at three depths.
+# Limit: 2e-5 * max|ref| (README); residuals reach 22, eps 2.5.
+for d in 13 9 1; do
+  dd=$(printf %02d "$d")
+  if "$I2I" eval controlnet --weights "$G/cn_tiny_weights.safetensors" \
+    --inputs "$G/cn_tiny_io.safetensors" --out "$work/cn-$dd.safetensors" --depth "$d"; then
+    check $CMP "$work/cn-$dd.safetensors" "eps_d$dd" "$G/cn_tiny_io.safetensors" "eps_d$dd" 5e-5
+  else fails=$((fails + 1)); echo "FAIL: eval controlnet depth $d"; fi
+done
+for k in $(seq 0 12); do
+  kk=$(printf %02d "$k")
+  check $CMP "$work/cn-13.safetensors" "control_$kk" "$G/cn_tiny_io.safetensors" "control_$kk" 4.4e-4
+done
+# The U-Net-only file has no ControlNet: a clear error.
+if "$I2I" eval controlnet --weights "$G/unet_tiny_v1.safetensors" \
+  --inputs "$G/cn_tiny_io.safetensors" --out "$work/x.safetensors" 2>"$work/err"; then
+  fails=$((fails + 1)); echo "FAIL: controlnet on a U-Net-only file succeeded"
+else check grep -q "control_model" "$work/err"; fi
+
 "$I2I" eval vae-encode --weights "$G/vae_tiny.safetensors" --inputs "$G/vae_tiny_io.safetensors" \
   --out "$work/enc.safetensors" || fails=$((fails + 1))
 check $CMP "$work/enc.safetensors" mean "$G/vae_tiny_io.safetensors" mean 3e-5
