@@ -19,6 +19,7 @@
 #include "bundle.h"
 #include "commands.h"
 #include "file_util.h"
+#include "inspect.h"
 #include "safetensors.h"
 #include "unet_config.h"
 #include "unet_cost.h"
@@ -39,11 +40,22 @@ typedef struct inspect_args {
     const char *config;
     bool json;
     int height, width;
+    int steps; /* ControlNet job cost: denoising steps */
 } inspect_args;
+
+/* The config to inspect: the U-Net's, plus the ControlNet's when present. */
+typedef struct inspect_config {
+    unet_config unet;
+    bool has_controlnet;
+    controlnet_config cn;
+} inspect_config;
 
 static int inspect_usage(FILE *f) {
     fprintf(f,
-            "usage: i2i inspect --config sd15|sd21|ip2p|FILE|BUNDLE_DIR [--json] [--size HxW]\n"
+            "usage: i2i inspect --config sd15|sd21|ip2p|cldm_v15|FILE|BUNDLE_DIR [--json]\n"
+            "                   [--size HxW] [--steps N]\n"
+            "  cldm_v15 (or a control bundle): the SD-1.5 U-Net and its ControlNet; --steps\n"
+            "        sets the job's denoising steps for the per-job MACs (default 20)\n"
             "  FILE: a JSON file with the LDM U-Net config keys, or a .safetensors file\n"
             "        whose __metadata__[\"config\"] holds them\n"
             "  --size: latent height x width for the MAC counts (default 64x64)\n"
@@ -70,7 +82,7 @@ static bool parse_size(const char *s, int *h, int *w) {
 
 /* Returns 0 to go on, 2 for a usage error, -1 after printing --help. */
 static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
-    *a = (inspect_args){.height = 64, .width = 64};
+    *a = (inspect_args){.height = 64, .width = 64, .steps = 20};
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) return inspect_usage(stdout) - 1;
@@ -78,7 +90,7 @@ static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
             a->json = true;
             continue;
         }
-        if (strcmp(opt, "--config") && strcmp(opt, "--size")) {
+        if (strcmp(opt, "--config") && strcmp(opt, "--size") && strcmp(opt, "--steps")) {
             fprintf(stderr, "i2i inspect: unknown option '%s'\n", opt);
             return inspect_usage(stderr);
         }
@@ -89,6 +101,14 @@ static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
         const char *val = argv[++i];
         if (!strcmp(opt, "--config")) {
             a->config = val;
+        } else if (!strcmp(opt, "--steps")) {
+            char *end;
+            long n = strtol(val, &end, 10);
+            if (*end || end == val || n < 1 || n > 1000) {
+                fprintf(stderr, "i2i inspect: --steps must be 1..1000, got '%s'\n", val);
+                return 2;
+            }
+            a->steps = (int)n;
         } else if (!parse_size(val, &a->height, &a->width)) {
             fprintf(stderr, "i2i inspect: --size must be HxW with sides 1..%d, got '%s'\n",
                     UNET_COST_MAX_SIDE, val);
@@ -141,15 +161,25 @@ static bool config_from_json_file(const char *path, unet_config *cfg, char *err,
 /* The U-Net config named by --config: a preset, a .safetensors weight file
  * with the config in its metadata, or a JSON config file. Extend here for
  * other sources (a bundle directory's manifest). */
-static bool inspect_load_config(const char *arg, unet_config *cfg, char *err, size_t errlen) {
+static bool inspect_load_config(const char *arg, inspect_config *ic, char *err, size_t errlen) {
+    unet_config *cfg = &ic->unet;
+    ic->has_controlnet = false;
+    if (!strcmp(arg, "cldm_v15")) {
+        controlnet_config_cldm_v15(&ic->cn);
+        ic->has_controlnet = true;
+        *cfg = ic->cn.unet;
+        return true;
+    }
     if (unet_config_preset(arg, cfg)) return true;
     struct stat st;
     if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
-        return bundle_read_unet_config(arg, cfg, err, errlen);
+        return bundle_read_unet_config(arg, cfg, err, errlen) &&
+               bundle_read_controlnet_config(arg, &ic->cn, &ic->has_controlnet, err, errlen);
     if (has_suffix(arg, ".safetensors")) return config_from_safetensors(arg, cfg, err, errlen);
     /* The file's own error goes after a line saying what was tried. */
-    int k = snprintf(err, errlen,
-                     "'%s' is not a preset (sd15, sd21, ip2p) nor a usable config file: ", arg);
+    int k = snprintf(
+        err, errlen,
+        "'%s' is not a preset (sd15, sd21, ip2p, cldm_v15) nor a usable config file: ", arg);
     if (k < 0 || (size_t)k >= errlen) k = 0;
     return config_from_json_file(arg, cfg, err + k, errlen - (size_t)k);
 }
@@ -196,7 +226,7 @@ static void print_json(const unet_config *cfg, const unet_param_profile *pp,
                d < pp->n_depths ? "," : "", d, kept, percent(kept, pp->total),
                unet_macs_conv_linear(m), m.attn, unet_macs_total(m));
     }
-    printf("]}\n");
+    printf("]");
 }
 
 static void print_levels_table(const unet_param_profile *pp) {
@@ -231,22 +261,29 @@ int cmd_inspect(int argc, char **argv) {
     inspect_args a;
     int rc = parse_inspect_args(argc, argv, &a);
     if (rc) return rc < 0 ? 0 : rc;
-    unet_config cfg;
+    inspect_config ic;
     unet_param_profile pp;
     unet_cost_profile cp;
+    controlnet_cost cc;
     char err[512];
-    if (!inspect_load_config(a.config, &cfg, err, sizeof err) ||
-        !unet_param_profile_compute(&cfg, &pp, err, sizeof err) ||
-        !unet_cost_profile_compute(&cfg, a.height, a.width, INSPECT_CONTEXT_LEN, &cp, err,
-                                   sizeof err)) {
+    if (!inspect_load_config(a.config, &ic, err, sizeof err) ||
+        !unet_param_profile_compute(&ic.unet, &pp, err, sizeof err) ||
+        !unet_cost_profile_compute(&ic.unet, a.height, a.width, INSPECT_CONTEXT_LEN, &cp, err,
+                                   sizeof err) ||
+        (ic.has_controlnet &&
+         !controlnet_cost_compute(&ic.cn, a.height, a.width, INSPECT_CONTEXT_LEN, &cc, err,
+                                  sizeof err))) {
         fprintf(stderr, "i2i inspect: %s\n", err);
         return 2;
     }
     if (a.json) {
-        print_json(&cfg, &pp, &cp);
+        print_json(&ic.unet, &pp, &cp);
+        if (ic.has_controlnet) inspect_print_control(&cc, &cp, a.steps, true);
+        printf("}\n");
     } else {
         print_levels_table(&pp);
         print_depths_table(&pp, &cp);
+        if (ic.has_controlnet) inspect_print_control(&cc, &cp, a.steps, false);
     }
     return fflush(stdout) == 0 ? 0 : 1;
 }

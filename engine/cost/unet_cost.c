@@ -131,8 +131,11 @@ static bool check_size(const unet_config *cfg, int height, int width, int contex
     return true;
 }
 
-bool unet_cost_profile_compute(const unet_config *cfg, int height, int width, int context_len,
-                               unet_cost_profile *out, char *err, size_t errlen) {
+typedef bool (*params_lister)(const unet_config *cfg, const char *prefix, param_fn fn, void *user,
+                              char *err, size_t errlen);
+
+static bool compute_with(params_lister list, const unet_config *cfg, int height, int width,
+                         int context_len, unet_cost_profile *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     if (!cfg) return snprintf(err, errlen, "unet cost: no config"), false;
     const int n = unet_config_n_input_blocks(cfg);
@@ -141,7 +144,7 @@ bool unet_cost_profile_compute(const unet_config *cfg, int height, int width, in
         return snprintf(err, errlen, "unet cost: config has an unsupported block count"), false;
     if (!check_size(cfg, height, width, context_len, err, errlen)) return false;
     cost_ctx c = {.p = out, .n = n, .ctx_len = context_len, .h = height, .w = width};
-    if (!unet_params_foreach(cfg, "", add_param, &c, err, errlen)) return false;
+    if (!list(cfg, "", add_param, &c, err, errlen)) return false;
     if (c.bad[0]) {
         snprintf(err, errlen, "unet cost: no depth level for tensor '%s'", c.bad);
         return false;
@@ -151,10 +154,24 @@ bool unet_cost_profile_compute(const unet_config *cfg, int height, int width, in
         return false;
     }
     out->n_depths = n + 1;
+    memcpy(out->block_h, c.skip_h, sizeof c.skip_h);
+    memcpy(out->block_w, c.skip_w, sizeof c.skip_w);
     out->height = height;
     out->width = width;
     out->context_len = context_len;
     return true;
+}
+
+bool unet_cost_profile_compute(const unet_config *cfg, int height, int width, int context_len,
+                               unet_cost_profile *out, char *err, size_t errlen) {
+    return compute_with(unet_params_foreach, cfg, height, width, context_len, out, err, errlen);
+}
+
+bool unet_cost_encoder_profile_compute(const unet_config *cfg, int height, int width,
+                                       int context_len, unet_cost_profile *out, char *err,
+                                       size_t errlen) {
+    return compute_with(unet_encoder_params_foreach, cfg, height, width, context_len, out, err,
+                        errlen);
 }
 
 unet_macs unet_cost_at_depth(const unet_cost_profile *p, int depth) {

@@ -32,6 +32,7 @@ typedef struct unet_cost_profile {
     int height, width, context_len;
     unet_macs shared;                           /* time_embed and out: run at every depth */
     unet_macs level[UNET_MAX_DEPTH_LEVELS + 1]; /* level[d], d in 1..n_depths */
+    int block_h[UNET_MAX_DEPTH_LEVELS], block_w[UNET_MAX_DEPTH_LEVELS]; /* input block outputs */
 } unet_cost_profile;
 
 /* MACs of one call on a [1, in_channels, height, width] latent with a context
@@ -40,6 +41,12 @@ typedef struct unet_cost_profile {
  * a bad config or size. */
 bool unet_cost_profile_compute(const unet_config *cfg, int height, int width, int context_len,
                                unet_cost_profile *out, char *err, size_t errlen);
+/* The same count over the encoder half only (time_embed -> shared, input
+ * block d-1 -> level d, middle -> level n+1): what ControlNet's copy of the
+ * encoder costs. */
+bool unet_cost_encoder_profile_compute(const unet_config *cfg, int height, int width,
+                                       int context_len, unet_cost_profile *out, char *err,
+                                       size_t errlen);
 /* MACs of one call at depth 1..n_depths: shared + levels 1..depth. All zero
  * for a depth out of range. */
 unet_macs unet_cost_at_depth(const unet_cost_profile *p, int depth);

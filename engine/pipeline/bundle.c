@@ -199,6 +199,32 @@ bool bundle_read_unet_config(const char *dir, unet_config *out, char *err, size_
     return ok;
 }
 
+bool bundle_controlnet_config_of(json_t *root, const unet_config *unet_cfg, controlnet_config *out,
+                                 char *err, size_t errlen) {
+    char *cfg = bundle_section_config(bundle_section(root, "controlnet"));
+    bool ok = true;
+    if (cfg) {
+        ok = controlnet_config_from_json(cfg, out, err, errlen);
+    } else {
+        controlnet_config_cldm_v15(out);
+        out->unet = *unet_cfg;
+    }
+    free(cfg);
+    return ok;
+}
+
+bool bundle_read_controlnet_config(const char *dir, controlnet_config *out, bool *present,
+                                   char *err, size_t errlen) {
+    json_t *root = load_manifest(dir, err, errlen);
+    unet_config u;
+    json_t *task = root ? json_object_get(root, "task") : NULL;
+    *present = json_is_string(task) && !strcmp(json_string_value(task), "control");
+    bool ok = root && unet_config_of(root, &u, err, errlen) &&
+              (!*present || bundle_controlnet_config_of(root, &u, out, err, errlen));
+    json_decref(root);
+    return ok;
+}
+
 i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen) {
     json_t *root = load_manifest(dir, err, errlen);
     if (!root) return NULL;

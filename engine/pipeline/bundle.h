@@ -60,4 +60,13 @@ char *bundle_section_config(json_t *s);
  * (for cost accounting). */
 bool bundle_read_unet_config(const char *dir, unet_config *out, char *err, size_t errlen);
 
+/* The ControlNet config of a manifest: its "controlnet" section's config,
+ * else the U-Net's layout with cldm's hint encoder. */
+bool bundle_controlnet_config_of(json_t *root, const unet_config *unet_cfg, controlnet_config *out,
+                                 char *err, size_t errlen);
+/* The same from a bundle directory, without loading weights; *present is
+ * false (and out untouched) for a bundle of another task. */
+bool bundle_read_controlnet_config(const char *dir, controlnet_config *out, bool *present,
+                                   char *err, size_t errlen);
+
 #endif

@@ -47,25 +47,18 @@ static bool check_widths(const i2i_bundle *b, char *err, size_t n) {
 
 /* "controlnet" section: its config, else the U-Net's layout with cldm's hint encoder. */
 static bool load_controlnet(i2i_bundle *b, json_t *root, char *err, size_t n) {
-    json_t *s = bundle_section(root, "controlnet");
-    char *cfg = bundle_section_config(s);
-    bool ok = true;
-    if (cfg) {
-        ok = controlnet_config_from_json(cfg, &b->cn_cfg, err, n);
-    } else {
-        controlnet_config_cldm_v15(&b->cn_cfg);
-        b->cn_cfg.unet = b->unet_cfg;
-    }
-    free(cfg);
-    if (!ok || !check_widths(b, err, n)) return false;
+    if (!bundle_controlnet_config_of(root, &b->unet_cfg, &b->cn_cfg, err, n) ||
+        !check_widths(b, err, n))
+        return false;
     if (pipeline_align(b) > CONTROL_SIDE_MULTIPLE || CONTROL_SIDE_MULTIPLE % pipeline_align(b))
         return snprintf(err, n,
                         "manifest: the unet needs sides in multiples of %d, which the "
                         "control pipeline's %d-pixel rounding does not give",
                         pipeline_align(b), CONTROL_SIDE_MULTIPLE),
                false;
-    b->controlnet =
-        controlnet_create(b->w, bundle_section_prefix(s, "control_model."), &b->cn_cfg, err, n);
+    const char *prefix =
+        bundle_section_prefix(bundle_section(root, "controlnet"), "control_model.");
+    b->controlnet = controlnet_create(b->w, prefix, &b->cn_cfg, err, n);
     return b->controlnet != NULL;
 }
 

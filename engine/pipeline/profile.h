@@ -58,10 +58,10 @@ typedef struct profile_gamma_table {
  * VAE and text encoder run once per job whatever the profile). */
 typedef struct profile_cost {
     bool known;
-    int64_t params_total; /* U-Net parameters of the full model */
-    int64_t params_kept;  /* at the profile's depth */
-    double macs_per_unet_call;
-    int unet_evals_per_job; /* steps x evaluations per step of the task */
+    int64_t params_total;      /* U-Net parameters of the full model */
+    int64_t params_kept;       /* at the profile's depth */
+    double macs_per_unet_call; /* U-Net, plus a ControlNet branch as run */
+    int unet_evals_per_job;    /* steps x evaluations per step of the task */
     double macs_per_job;
     int latent_width, latent_height;
     double speedup_vs_baseline; /* baseline MACs / own MACs; 0 when no baseline */
@@ -154,8 +154,8 @@ const char *profile_gamma_origin_name(profile_gamma_origin o);
  * baseline profile when the set has it. */
 int profile_set_compute_cost(profile_set *set, const unet_config *cfg, int latent_w, int latent_h,
                              char *err, size_t errlen);
-/* The same for a loaded bundle's U-Net and the profiles of its task only, at an image of image_w x image_h
- * pixels (padded as the pipelines pad it; 512 x 512 gives SD's 64 x 64). */
+/* The same for a loaded bundle's U-Net and the profiles of its task only, at an image of image_w x
+ * image_h pixels (padded as the pipelines pad it; 512 x 512 gives SD's 64 x 64). */
 int profile_set_compute_cost_for_bundle(profile_set *set, const i2i_bundle *b, int image_w,
                                         int image_h, char *err, size_t errlen);
 

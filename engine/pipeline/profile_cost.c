@@ -1,7 +1,10 @@
 /* Per-job cost of each profile from the U-Net's own accounting
- * (unet_params.h, unet_cost.h), and the speed-up against its baseline. */
+ * (unet_params.h, unet_cost.h) -- plus, for a control bundle, the ControlNet
+ * branch as the engine runs it (controlnet_cost.h) -- and the speed-up
+ * against its baseline. */
 #include "profile.h"
 #include "bundle.h"
+#include "controlnet_cost.h"
 #include "unet_cost.h"
 #include "unet_params.h"
 
@@ -11,7 +14,8 @@
 #define CLIP_CONTEXT_LEN 77
 
 static int profile_cost_fill(profile *p, const unet_param_profile *params,
-                             const unet_cost_profile *macs, char *err, size_t errlen) {
+                             const unet_cost_profile *macs, const controlnet_cost *cn, char *err,
+                             size_t errlen) {
     memset(&p->cost, 0, sizeof p->cost);
     int evals = i2i_task_unet_evals_per_step(p->task);
     if (evals == 0) return 0; /* a task without a cost model: cost stays unknown */
@@ -24,6 +28,7 @@ static int profile_cost_fill(profile *p, const unet_param_profile *params,
     c->params_total = params->total;
     c->params_kept = unet_param_profile_kept(params, p->depth);
     c->macs_per_unet_call = (double)unet_macs_total(unet_cost_at_depth(macs, p->depth));
+    if (cn) c->macs_per_unet_call += (double)unet_macs_total(cn->run[p->depth]);
     c->unet_evals_per_job = p->steps * evals;
     c->macs_per_job = c->macs_per_unet_call * c->unet_evals_per_job;
     c->latent_width = macs->width;
@@ -33,8 +38,8 @@ static int profile_cost_fill(profile *p, const unet_param_profile *params,
 }
 
 /* Fills the profiles of `task` (NULL: all). */
-static int compute_cost(profile_set *set, const unet_config *cfg, const char *task, int latent_w,
-                        int latent_h, char *err, size_t errlen) {
+static int compute_cost(profile_set *set, const unet_config *cfg, const controlnet_cost *cn,
+                        const char *task, int latent_w, int latent_h, char *err, size_t errlen) {
     unet_param_profile params;
     unet_cost_profile macs;
     if (!unet_param_profile_compute(cfg, &params, err, errlen) ||
@@ -42,7 +47,7 @@ static int compute_cost(profile_set *set, const unet_config *cfg, const char *ta
         return -1;
     for (int i = 0; i < set->count; i++)
         if ((!task || !strcmp(set->items[i].task, task)) &&
-            profile_cost_fill(&set->items[i], &params, &macs, err, errlen))
+            profile_cost_fill(&set->items[i], &params, &macs, cn, err, errlen))
             return -1;
     for (int i = 0; i < set->count; i++) {
         profile *p = &set->items[i];
@@ -60,10 +65,13 @@ int profile_set_compute_cost_for_bundle(profile_set *set, const i2i_bundle *b, i
     if (image_w < 1 || image_h < 1) return snprintf(err, errlen, "bad image size"), -1;
     int lw = (image_w + align - 1) / align * align / 8,
         lh = (image_h + align - 1) / align * align / 8;
-    return compute_cost(set, &b->unet_cfg, b->task, lw, lh, err, errlen);
+    if (!b->controlnet) return compute_cost(set, &b->unet_cfg, NULL, b->task, lw, lh, err, errlen);
+    controlnet_cost cn;
+    if (!controlnet_cost_compute(&b->cn_cfg, lh, lw, CLIP_CONTEXT_LEN, &cn, err, errlen)) return -1;
+    return compute_cost(set, &b->unet_cfg, &cn, b->task, lw, lh, err, errlen);
 }
 
 int profile_set_compute_cost(profile_set *set, const unet_config *cfg, int latent_w, int latent_h,
                              char *err, size_t errlen) {
-    return compute_cost(set, cfg, NULL, latent_w, latent_h, err, errlen);
+    return compute_cost(set, cfg, NULL, NULL, latent_w, latent_h, err, errlen);
 }

@@ -123,6 +123,28 @@ else
     fail "inspect --config BUNDLE_DIR"
 fi
 
+# ControlNet (cldm_v15): 361,279,120 parameters; 64x64 latents, 20 steps x 2 CFG
+# evaluations, the paper's accounting (branch in full) against Table S8
+# (18.21 / 17.26 / 15.79; the independent reference gives 18.20 / 17.26 / 15.78),
+# and the branch as run: stopped after block D-1, so cheaper below D13.
+"$bin" inspect --config cldm_v15 --json >"$tmp/cn.json" || fail "cldm_v15 --json: exit $?"
+json_check '
+c = d["controlnet"]
+assert c["params"] == 361279120, c["params"]
+assert d["config"]["in_channels"] == 4 and c["steps"] == 20 and c["evals_per_step"] == 2
+by = {x["depth"]: x for x in c["depths"]}
+for depth, want in ((13, 18.20), (9, 17.26), (8, 15.78)):
+    got = by[depth]["job_tmacs_conv_linear_paper"]
+    assert abs(got - want) < 0.005, (depth, got, want)
+assert by[13]["job_tmacs_conv_linear_run"] == by[13]["job_tmacs_conv_linear_paper"]
+assert all(by[x]["job_tmacs_conv_linear_run"] < by[x]["job_tmacs_conv_linear_paper"]
+           for x in range(1, 13))
+assert by[13]["branch_macs_conv_linear_run"] == c["branch_macs_conv_linear_full"]
+' <"$tmp/cn.json" || fail "cldm_v15 ControlNet accounting"
+"$bin" inspect --config cldm_v15 --steps 0 >/dev/null 2>&1 && fail "--steps 0 accepted"
+"$bin" mkmodel control --size tiny --out "$tmp/ctl" >/dev/null || fail "mkmodel control"
+"$bin" inspect --config "$tmp/ctl" | grep -q "^controlnet: " || fail "control bundle: no ControlNet section"
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails check(s) failed" >&2
     exit 1
