@@ -59,7 +59,10 @@ json_t *job_view_json(const job_view *v) {
     json_object_set_new(o, "id", json_string(v->id));
     json_object_set_new(o, "task", json_string(v->task));
     json_object_set_new(o, "status", json_string(job_status_name(v->status)));
-    json_object_set_new(o, "progress", json_pack("{s:i,s:i}", "step", v->step, "steps", v->steps));
+    json_object_set_new(o, "progress",
+                        json_pack("{s:i,s:i,s:o}", "step", v->step, "steps", v->steps,
+                                  "eta_seconds",
+                                  v->eta_s >= 0 ? json_real(v->eta_s) : json_null()));
     json_object_set_new(o, "queue_position",
                         v->queue_position >= 0 ? json_integer(v->queue_position) : json_null());
     json_object_set_new(o, "created_at", time_or_null(v->created_at));
@@ -78,6 +81,10 @@ json_t *job_view_json(const job_view *v) {
                             ? json_pack("{s:s,s:i,s:i}", "content_type", "image/png", "width",
                                         v->result_width, "height", v->result_height)
                             : json_null());
+    json_object_set_new(o, "sizes",
+                        json_pack("{s:{s:i,s:i},s:{s:i,s:i}}", "input", "width", v->input_width,
+                                  "height", v->input_height, "working", "width", v->working_width,
+                                  "height", v->working_height));
     json_object_set_new(o, "links", links_json(v));
     return o;
 }

@@ -28,7 +28,10 @@ typedef struct job_view {
     const job_resolved *params;
     const char *error_code; /* NULL unless failed/canceled */
     const char *error_message;
-    int result_width, result_height; /* 0 unless succeeded */
+    int result_width, result_height;   /* 0 unless succeeded */
+    int input_width, input_height;     /* the decoded (upright) input */
+    int working_width, working_height; /* the size the job runs at */
+    double eta_s;                      /* seconds left; < 0 until the first step ran */
 } job_view;
 
 const char *job_status_name(job_status s);

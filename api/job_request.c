@@ -17,6 +17,8 @@ typedef enum field_kind { F_INT, F_DOUBLE, F_STRING, F_IMAGE } field_kind;
 
 #define API_RESOLUTION_MIN 64
 #define API_RESOLUTION_MAX 2048
+#define API_EDIT_RESOLUTION_MAX 4096 /* large working sizes stay possible on request */
+#define API_TIMEOUT_MAX_S 86400.0
 #define API_CONTROL_SCALE_MAX 10.0
 
 typedef struct field_spec {
@@ -45,6 +47,10 @@ static const field_spec fields[] = {
     {"low_threshold", F_INT, REQ_LOW_THRESHOLD, 0, CANNY_THRESHOLD_MAX},
     {"high_threshold", F_INT, REQ_HIGH_THRESHOLD, 0, CANNY_THRESHOLD_MAX},
     {"image_resolution", F_INT, REQ_IMAGE_RESOLUTION, API_RESOLUTION_MIN, API_RESOLUTION_MAX},
+    /* 0 = the input's own size; else the long side, 64..4096 (checked below) */
+    {"resolution", F_INT, REQ_RESOLUTION, 0, API_EDIT_RESOLUTION_MAX},
+    {"output_size", F_STRING, REQ_OUTPUT_SIZE, 0, 0},
+    {"timeout", F_DOUBLE, REQ_TIMEOUT, 0, API_TIMEOUT_MAX_S},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -149,6 +155,18 @@ static bool set_control_type(job_request *r, const char *v, size_t len, api_erro
     return true;
 }
 
+static bool set_output_size(job_request *r, const char *v, size_t len, api_error *e) {
+    char name[16];
+    if (keyword(v, len, name, sizeof name) && !strcmp(name, "input"))
+        r->output_size = I2I_OUTPUT_INPUT;
+    else if (keyword(v, len, name, sizeof name) && !strcmp(name, "working"))
+        r->output_size = I2I_OUTPUT_WORKING;
+    else
+        return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                             "output_size must be \"input\" or \"working\"");
+    return true;
+}
+
 static bool set_string(job_request *r, const field_spec *f, const char *v, size_t len,
                        api_error *e) {
     if (!utf8_valid((const unsigned char *)v, len) || memchr(v, '\0', len))
@@ -161,6 +179,8 @@ static bool set_string(job_request *r, const field_spec *f, const char *v, size_
         return set_prompt(&r->negative_prompt, f, v, len, e);
     case REQ_CONTROL_TYPE:
         return set_control_type(r, v, len, e);
+    case REQ_OUTPUT_SIZE:
+        return set_output_size(r, v, len, e);
     case REQ_PROFILE:
         if (len == 0 || !keyword(v, len, r->profile, sizeof r->profile))
             return api_error_set(e, API_ERR_INVALID_PARAMETER,
@@ -220,6 +240,17 @@ static bool set_number(job_request *r, const field_spec *f, double v, api_error 
         break;
     case REQ_IMAGE_RESOLUTION:
         r->image_resolution = (int)v;
+        break;
+    case REQ_RESOLUTION:
+        if (v > 0 && v < API_RESOLUTION_MIN)
+            return api_error_set(e, API_ERR_OUT_OF_RANGE,
+                                 "resolution must be 0 (the input's size) or in [%d, %d]",
+                                 API_RESOLUTION_MIN, API_EDIT_RESOLUTION_MAX);
+        r->resolution = (int)v;
+        break;
+    case REQ_TIMEOUT:
+        if (!(v > 0)) return api_error_set(e, API_ERR_OUT_OF_RANGE, "timeout must be > 0 seconds");
+        r->timeout_s = v;
         break;
     default:
         r->gamma = v;
@@ -395,7 +426,10 @@ uint64_t job_request_hash(const api_task *t, const job_request *r) {
     h = fnv1a(h, &r->control_type, sizeof r->control_type);
     h = fnv1a(h, &r->low_threshold, sizeof r->low_threshold);
     h = fnv1a(h, &r->high_threshold, sizeof r->high_threshold);
-    return fnv1a(h, &r->image_resolution, sizeof r->image_resolution);
+    h = fnv1a(h, &r->image_resolution, sizeof r->image_resolution);
+    h = fnv1a(h, &r->resolution, sizeof r->resolution);
+    h = fnv1a(h, &r->output_size, sizeof r->output_size);
+    return fnv1a(h, &r->timeout_s, sizeof r->timeout_s);
 }
 
 /* ---- resolution over a profile ---- */
@@ -460,6 +494,8 @@ bool job_request_resolve(const api_task *t, const job_request *r, const profile_
     snprintf(out->profile, sizeof out->profile, "%s", p->name);
     out->params = pr.params;
     out->gamma_origin = pr.gamma_origin;
+    if (r->given & REQ_OUTPUT_SIZE) out->params.output_size = r->output_size;
+    if (r->given & REQ_TIMEOUT) out->timeout_s = r->timeout_s;
     if (t->apply) t->apply(r, &out->params);
     return !t->check || t->check(&out->params, e);
 }

@@ -4,12 +4,11 @@
  * as base64 or a data URL) both fill a job_request; fields use diffusers
  * names (prompt, negative_prompt, num_inference_steps, guidance_scale,
  * image_guidance_scale, controlnet_conditioning_scale, seed, scheduler, eta)
- * plus ours (profile, depth, gamma, control_type, low_threshold,
- * high_threshold, image_resolution). Each task (api_task.h) accepts a subset;
- * any other field is rejected by name. Parsing checks types and the ranges
- * that do not depend on the profile (400 invalid_parameter for a wrong
- * type, 422 parameter_out_of_range outside a fixed range);
- * job_request_resolve() then merges the request over its profile through
+ * plus ours (profile, depth, gamma, resolution, output_size, timeout,
+ * control_type, low_threshold, high_threshold, image_resolution). Each task (api_task.h) accepts a
+ * subset; any other field is rejected by name. Parsing checks types and the ranges that do not
+ * depend on the profile (400 invalid_parameter for a wrong type, 422 parameter_out_of_range outside
+ * a fixed range); job_request_resolve() then merges the request over its profile through
  * profile_resolve(), which owns the depth / steps / gamma ranges and the γ
  * table, and applies the task's own fields and checks. */
 #ifndef I2I_API_JOB_REQUEST_H
@@ -41,13 +40,16 @@ enum {
     REQ_CONTROL_TYPE = 1u << 13,
     REQ_LOW_THRESHOLD = 1u << 14,
     REQ_HIGH_THRESHOLD = 1u << 15,
-    REQ_IMAGE_RESOLUTION = 1u << 16
+    REQ_IMAGE_RESOLUTION = 1u << 16,
+    REQ_RESOLUTION = 1u << 17,
+    REQ_OUTPUT_SIZE = 1u << 18,
+    REQ_TIMEOUT = 1u << 19
 };
 
 /* The fields every job route accepts. */
 #define REQ_COMMON_FIELDS                                                                          \
     (REQ_IMAGE | REQ_PROMPT | REQ_PROFILE | REQ_SCHEDULER | REQ_STEPS | REQ_DEPTH | REQ_SEED |     \
-     REQ_GUIDANCE | REQ_ETA | REQ_GAMMA)
+     REQ_GUIDANCE | REQ_ETA | REQ_GAMMA | REQ_OUTPUT_SIZE | REQ_TIMEOUT)
 
 typedef struct api_task api_task;
 
@@ -69,7 +71,10 @@ typedef struct job_request {
     double control_scale;
     i2i_control_type control_type;
     int low_threshold, high_threshold;
-    int image_resolution;
+    int image_resolution; /* control's name for the working resolution */
+    int resolution;       /* edit's */
+    i2i_output_size output_size;
+    double timeout_s; /* the job's own time budget */
 } job_request;
 
 /* The parameters a job actually runs with (reported back in job JSON). */
@@ -78,6 +83,7 @@ typedef struct job_resolved {
     char profile[64];
     i2i_params params;                 /* params.prompt / negative_prompt borrow the request's */
     profile_gamma_origin gamma_origin; /* request, the profile's γ table, or its γ */
+    double timeout_s;                  /* 0 = none (the server's maximum still applies) */
 } job_resolved;
 
 void job_request_init(job_request *r);

@@ -1,7 +1,8 @@
 /* POST /v1/control: ControlNet (canny). Its own fields: negative_prompt,
  * controlnet_conditioning_scale, control_type, low_threshold,
  * high_threshold, image_resolution (defaults: the engine's, 1.0, canny,
- * 100, 200, 512). */
+ * 100, 200, the bundle's resolution); output_size defaults to "working", as
+ * the app returns its result. */
 #include "api_task.h"
 
 static void control_apply(const job_request *r, i2i_params *p) {
@@ -10,7 +11,7 @@ static void control_apply(const job_request *r, i2i_params *p) {
     if (r->given & REQ_CONTROL_TYPE) p->control_type = r->control_type;
     if (r->given & REQ_LOW_THRESHOLD) p->low_threshold = r->low_threshold;
     if (r->given & REQ_HIGH_THRESHOLD) p->high_threshold = r->high_threshold;
-    if (r->given & REQ_IMAGE_RESOLUTION) p->image_resolution = r->image_resolution;
+    if (r->given & REQ_IMAGE_RESOLUTION) p->resolution = r->image_resolution;
 }
 
 static bool control_check(const i2i_params *p, api_error *e) {
@@ -28,7 +29,7 @@ static void control_params_json(const i2i_params *p, json_t *o) {
                         json_string(p->control_type == I2I_CONTROL_RAW ? "raw" : "canny"));
     json_object_set_new(o, "low_threshold", json_integer(p->low_threshold));
     json_object_set_new(o, "high_threshold", json_integer(p->high_threshold));
-    json_object_set_new(o, "image_resolution", json_integer(p->image_resolution));
+    json_object_set_new(o, "image_resolution", json_integer(p->resolution));
 }
 
 const api_task api_task_control = {

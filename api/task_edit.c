@@ -1,15 +1,21 @@
-/* POST /v1/edit: InstructPix2Pix. Its own field is image_guidance_scale,
- * which the profile resolves (it selects the γ table column). */
+/* POST /v1/edit: InstructPix2Pix. Its own fields: image_guidance_scale,
+ * which the profile resolves (it selects the γ table column), and
+ * resolution (the working size's long side; 0 = the input's size). */
 #include "api_task.h"
+
+static void edit_apply(const job_request *r, i2i_params *p) {
+    if (r->given & REQ_RESOLUTION) p->resolution = r->resolution;
+}
 
 static void edit_params_json(const i2i_params *p, json_t *o) {
     json_object_set_new(o, "image_guidance_scale", json_real(p->image_guidance_scale));
+    json_object_set_new(o, "resolution", json_integer(p->resolution));
 }
 
 const api_task api_task_edit = {.name = "edit",
                                 .route = "/v1/edit",
-                                .fields = REQ_COMMON_FIELDS | REQ_IMAGE_GUIDANCE,
+                                .fields = REQ_COMMON_FIELDS | REQ_IMAGE_GUIDANCE | REQ_RESOLUTION,
                                 .required = REQ_IMAGE | REQ_PROMPT,
-                                .apply = NULL,
+                                .apply = edit_apply,
                                 .check = NULL,
                                 .params_json = edit_params_json};

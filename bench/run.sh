@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks of the engine (dev tooling). Usage:
-#   bench/run.sh [unet|profiles|all] [extra unet_bench options, e.g. --sizes 32 --runs 5]
+#   bench/run.sh [unet|profiles|jobs|all] [extra unet_bench options, e.g. --sizes 32 --runs 5]
 # Environment: THREADS (default 2), BUILD_DIR (default <repo>/build-bench),
 #   I2I_REF (default <repo>/../shared/ref: the PyTorch reference used as the
 #   baseline; optional -- without it only our times are printed),
@@ -8,6 +8,8 @@
 # "unet": one U-Net call (SD-1.5 size, random weights, 32x32 and 64x64
 # latents, D13/D9/D8) by us and by PyTorch eager in the same run, and the
 # ratio. "profiles": per-job cost of every shipped profile vs edit-full.
+# "jobs": whole jobs on tiny bundles (made here with i2i mkmodel): control vs
+# control-full and edit vs edit-full, measured in one run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODE="${1:-unet}"
@@ -22,11 +24,12 @@ trap 'rm -rf "$OUT"' EXIT
 echo "== building bench tools in $BUILD_DIR"
 cmake -S "$ROOT/bench" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$OUT/cmake.log" 2>&1 ||
   { cat "$OUT/cmake.log"; exit 1; }
-cmake --build "$BUILD_DIR" -j2 --target unet_bench profile_cost >"$OUT/build.log" 2>&1 ||
+cmake --build "$BUILD_DIR" -j2 --target unet_bench profile_cost job_bench i2i >"$OUT/build.log" 2>&1 ||
   { tail -40 "$OUT/build.log"; exit 1; }
 
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores," \
   "avx512_bf16: $(grep -q avx512_bf16 /proc/cpuinfo && echo yes || echo no); threads $THREADS"
+echo "== cpu flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o 'avx[0-9a-z_]*\|amx[a-z_]*\|fma' | sort -u | tr '\n' ' ')"
 echo "== load before: $(cat /proc/loadavg)"
 
 run_unet() {
@@ -59,13 +62,28 @@ torch_args() {
   done
 }
 
+# Whole jobs on tiny bundles: the ratio of each profile to its -full baseline.
+run_jobs() {
+  local i2i; i2i=$(find "$BUILD_DIR" -name i2i -type f -perm -u+x | head -1)
+  "$i2i" mkmodel control --size tiny --out "$OUT/control" >/dev/null
+  "$i2i" mkmodel edit --size tiny --out "$OUT/edit" >/dev/null
+  echo "== control vs control-full (image_resolution 128: 128x128 working size, 16x16 latent)"
+  "$BUILD_DIR/job_bench" --bundle "$OUT/control" --profiles "$ROOT/profiles" --threads "$THREADS" \
+    --size 128x128 --resolution 128 "$@"
+  echo "== edit vs edit-full (128x128 image, 16x16 latent)"
+  "$BUILD_DIR/job_bench" --bundle "$OUT/edit" --profiles "$ROOT/profiles" --threads "$THREADS" \
+    --size 128x128 "$@"
+}
+
 case "$MODE" in
   unet) run_unet "$@" ;;
   profiles) "$BUILD_DIR/profile_cost" --profiles "$ROOT/profiles" --threads "$THREADS" "$@" ;;
+  jobs) run_jobs "$@" ;;
   all)
     run_unet "$@"
     "$BUILD_DIR/profile_cost" --profiles "$ROOT/profiles" --threads "$THREADS"
+    run_jobs
     ;;
-  *) echo "usage: bench/run.sh [unet|profiles|all] [unet_bench options]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [unet|profiles|jobs|all] [options]" >&2; exit 2 ;;
 esac
 echo "== load at the end: $(cat /proc/loadavg)"

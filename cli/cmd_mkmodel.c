@@ -42,6 +42,10 @@ static const char TINY_CONTROLNET[] =
     "\"num_head_channels\": -1, \"context_dim\": 32, \"transformer_depth\": 1, "
     "\"use_linear_in_transformer\": false, \"hint_channels\": 3, \"hint_widths\": [16, 32, 96, "
     "256]}";
+/* The tiny models' working resolution: a job costs what a 64 px one does,
+ * so tests and demos stay fast (SD-1.x bundles default to 512). */
+#define TINY_RESOLUTION 64
+
 static const char TINY_VAE[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_res_blocks\": 1, "
                                "\"z_channels\": 4, \"embed_dim\": 4, \"in_channels\": 3, "
                                "\"out_ch\": 3}";
@@ -168,8 +172,9 @@ static bool write_manifest(const char *dir, bool control, char *err, size_t n) {
             "\"config\": %s},\n"
             "  \"text_encoder\": {\"prefix\": \"cond_stage_model.transformer.text_model.\", "
             "\"config\": %s},\n"
-            "  \"tokenizer\": {\"vocab\": \"bpe_simple_vocab_16e6.txt.gz\"}\n}\n",
-            control ? TINY_CONTROL_UNET : TINY_UNET, TINY_VAE, TINY_CLIP);
+            "  \"tokenizer\": {\"vocab\": \"bpe_simple_vocab_16e6.txt.gz\"},\n"
+            "  \"resolution\": %d\n}\n",
+            control ? TINY_CONTROL_UNET : TINY_UNET, TINY_VAE, TINY_CLIP, TINY_RESOLUTION);
     fclose(m);
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     bool ok = file_write_atomic(path, text, len, err, n);

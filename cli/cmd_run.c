@@ -116,9 +116,15 @@ static bool parse_control_option(run_args *a, const char *opt, const char *v) {
         return parse_long(opt, v, 0, 100000, &l) && ((a->p.low_threshold = (int)l), true);
     else if (!strcmp(opt, "--high-threshold"))
         return parse_long(opt, v, 0, 100000, &l) && ((a->p.high_threshold = (int)l), true);
-    else if (!strcmp(opt, "--image-resolution"))
-        return parse_long(opt, v, 1, 100000, &l) && ((a->p.image_resolution = (int)l), true);
-    else if (!strcmp(opt, "--control-type")) {
+    else if (!strcmp(opt, "--image-resolution") || !strcmp(opt, "--resolution"))
+        return parse_long(opt, v, 0, 100000, &l) && ((a->p.resolution = (int)l), true);
+    else if (!strcmp(opt, "--output-size")) {
+        if (strcmp(v, "input") && strcmp(v, "working")) {
+            fprintf(stderr, "i2i run: --output-size must be input or working, got '%s'\n", v);
+            return false;
+        }
+        a->p.output_size = strcmp(v, "working") ? I2I_OUTPUT_INPUT : I2I_OUTPUT_WORKING;
+    } else if (!strcmp(opt, "--control-type")) {
         if (strcmp(v, "canny") && strcmp(v, "raw")) {
             fprintf(stderr, "i2i run: --control-type must be canny or raw, got '%s'\n", v);
             return false;

@@ -38,6 +38,11 @@ typedef struct i2i_image {
  * itself the edge map. */
 typedef enum i2i_control_type { I2I_CONTROL_CANNY = 0, I2I_CONTROL_RAW = 1 } i2i_control_type;
 
+#define I2I_RESOLUTION_BUNDLE (-1)
+
+/* The size a job's result comes back at: the input's, or the size it ran at. */
+typedef enum i2i_output_size { I2I_OUTPUT_INPUT = 0, I2I_OUTPUT_WORKING = 1 } i2i_output_size;
+
 /* The parameters of one job, whatever its task: a task reads the fields it
  * documents and ignores the rest (i2i_params_default fills all of them). */
 typedef struct i2i_params {
@@ -51,13 +56,24 @@ typedef struct i2i_params {
     double eta;            /* DDIM stochasticity, 0..1 */
     double guidance_scale; /* text guidance s_T */
     uint64_t seed;
+    /* The working size (the image is resampled to it, Lanczos-3): edit, the
+     * long side, sides rounded as InstructPix2Pix's edit_cli.py does, 0 = the
+     * input's own size (padded to the U-Net's multiple); control, the short
+     * side, rounded as the ControlNet app's resize_image does.
+     * I2I_RESOLUTION_BUNDLE = the bundle's own (manifest "resolution", 512 by
+     * default: what SD-1.x was trained at). */
+    int resolution;
+    i2i_output_size output_size;
+    /* With I2I_OUTPUT_INPUT: the size to return at; 0 x 0 = the input
+     * image's. A caller that resampled the input to its working size itself
+     * (and passes resolution 0) gives the original size here. */
+    int output_width, output_height;
     /* edit (InstructPix2Pix) */
     double image_guidance_scale; /* image guidance s_I */
     /* control (ControlNet) */
     double control_scale; /* multiplies every control residual */
     i2i_control_type control_type;
     int low_threshold, high_threshold; /* canny hysteresis thresholds, 0..2040 */
-    int image_resolution;              /* short side of the working size, pixels */
 } i2i_params;
 
 /* Called after each denoising step; return false to cancel the job, which
@@ -81,20 +97,24 @@ const char *i2i_bundle_task(const i2i_bundle *b); /* "edit", "control", ... */
  * copies), for the memory report. */
 size_t i2i_bundle_resident_bytes(const i2i_bundle *b);
 
-/* The size `task` runs an input of w x h at under p (edit: the input's own
- * size; control: short side image_resolution, sides multiples of 64, or a
- * raw edge map's own size), so callers can check their compute limits
- * before queuing a job. false with a message when the task cannot run that
+/* The size `task` runs an input of w x h at under p (see i2i_params.resolution;
+ * a raw edge map keeps its own size), so callers can check their compute
+ * limits before queuing or decoding anything. false with a message when the task cannot run that
  * input at all (a raw edge map whose sides are not multiples of 64). */
 bool i2i_working_size(const char *task, int w, int h, const i2i_params *p, int *ow, int *oh,
                       char *err, size_t errlen);
+/* The bundle's own working resolution (manifest "resolution"). */
+int i2i_bundle_resolution(const i2i_bundle *b);
 
 /* Runs one job of the bundle's task on `in`; on success *out holds a new
- * image (edit: the input's size; control: the working size) to free with
- * i2i_image_free. err receives a one-line message otherwise. */
+ * image (the input's size, or the working size with I2I_OUTPUT_WORKING) to
+ * free with i2i_image_free. err receives a one-line message otherwise. */
 i2i_status i2i_run(const i2i_bundle *b, const i2i_image *in, const i2i_params *p,
                    i2i_progress_fn progress, void *user, i2i_image *out, char *err, size_t errlen);
 void i2i_image_free(i2i_image *img);
+/* in resampled to w x h (Lanczos-3, antialiased when shrinking) into a new
+ * image; I2I_ERR_INVALID for bad sizes, I2I_ERR_INTERNAL out of memory. */
+i2i_status i2i_image_resize(const i2i_image *in, int w, int h, i2i_image *out);
 
 /* Process-wide runtime tuning (keeps large activation buffers in the heap
  * instead of returning them to the kernel after every call); call once at

@@ -23,6 +23,7 @@ typedef struct app {
      * n_bundles (never changed again). */
     metrics_bundle bundles[8];
     atomic_size_t n_bundles;
+    _Atomic(const engine_runner *) engine; /* published with n_bundles */
 } app;
 
 /* Whether a loaded bundle serves `task` (false while loading). */

@@ -50,6 +50,8 @@ static const opt_spec options[] = {
      (long long)1 << 40, "largest width*height a job runs at (4194304)"},
     {"job-ttl", "I2I_JOB_TTL", NUM(OPT_INT, job_ttl_s), 0, INT_MAX,
      "seconds a finished job is kept (3600)"},
+    {"job-timeout-max", "I2I_JOB_TIMEOUT_MAX", NUM(OPT_INT, job_timeout_max_s), 0, 86400 * 7,
+     "most seconds a job may run (caps its `timeout`; 0 = no limit) (0)"},
     {"wait-max", "I2I_WAIT_MAX", NUM(OPT_INT, wait_max_s), 0, 3600,
      "largest Prefer: wait=N honoured, seconds (60)"},
     {"api-keys", "I2I_API_KEYS", STR(api_keys), 0, 0,

@@ -19,6 +19,7 @@ typedef struct server_config {
     int64_t max_pixels;         /* decode limit: largest input width*height */
     int64_t max_working_pixels; /* compute limit: largest size a job runs at */
     int job_ttl_s;
+    int job_timeout_max_s; /* 0 = none; caps a job's own `timeout` */
     int wait_max_s;
     char api_keys[4096];     /* comma-separated; empty = no auth */
     char cors_origins[4096]; /* comma-separated; empty = no CORS */

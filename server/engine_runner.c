@@ -132,6 +132,14 @@ int engine_runner_profile_cost(const engine_runner *r, profile_set *set, char *e
     return 0;
 }
 
+bool engine_runner_working_size(const engine_runner *r, const char *task, int w, int h,
+                                i2i_params *p, int *ow, int *oh, char *err, size_t errlen) {
+    const i2i_bundle *b = r ? bundle_for(r, task) : NULL;
+    if (!b) return snprintf(err, errlen, "no bundle serves task %s", task), false;
+    if (p->resolution == I2I_RESOLUTION_BUNDLE) p->resolution = i2i_bundle_resolution(b);
+    return i2i_working_size(task, w, h, p, ow, oh, err, errlen);
+}
+
 void engine_runner_set_threads(int n) {
     if (n > 0) i2i_set_threads(n);
 }

@@ -46,6 +46,12 @@ bool engine_runner_has_task(const engine_runner *r, const char *task);
  * against its baseline. */
 int engine_runner_profile_cost(const engine_runner *r, profile_set *set, char *err, size_t errlen);
 
+/* Resolves I2I_RESOLUTION_BUNDLE in p to the task's bundle's resolution
+ * and gives the working size of a w x h input; false with a message (no
+ * bundle, or an input the task cannot run). */
+bool engine_runner_working_size(const engine_runner *r, const char *task, int w, int h,
+                                i2i_params *p, int *ow, int *oh, char *err, size_t errlen);
+
 /* Per worker thread, before its first job. 0 leaves the default. */
 void engine_runner_set_threads(int n);
 

@@ -1,5 +1,6 @@
 /* Job record lifetime. */
 #include "job.h"
+#include "job_service.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,4 +47,14 @@ void job_fill_view(const job *j, job_view *v) {
     }
     v->result_width = j->out_width;
     v->result_height = j->out_height;
+    v->input_width = j->input_width;
+    v->input_height = j->input_height;
+    v->working_width = j->working_width;
+    v->working_height = j->working_height;
+    v->eta_s = -1;
+    if (j->status == JOB_RUNNING && j->step > 0 && j->steps > j->step) {
+        /* from the pace so far (the first step also carries the encoders) */
+        double elapsed = job_service_now() - j->started_at;
+        v->eta_s = elapsed / j->step * (j->steps - j->step);
+    }
 }

@@ -11,17 +11,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Why a running job was asked to stop at its next step. */
+typedef enum job_stop {
+    JOB_STOP_NONE = 0,
+    JOB_STOP_CLIENT,   /* DELETE / cancel */
+    JOB_STOP_SHUTDOWN, /* the drain timed out */
+    JOB_STOP_TIMEOUT   /* over its time budget */
+} job_stop;
+
 typedef struct job {
     char id[37];
     char task[16];
     job_status status;
     int step, steps;
-    bool cancel_requested;
+    job_stop stop; /* set once; the worker sees it at the next step */
     double created_at, started_at, finished_at;
-    job_request req;       /* owns the prompt and negative prompt */
-    job_resolved resolved; /* resolved.params' texts point into req */
-    i2i_image input;       /* decoded input; freed once the job ran */
-    uint8_t *png;          /* result */
+    job_request req;                   /* owns the prompt and negative prompt */
+    job_resolved resolved;             /* resolved.params' texts point into req */
+    i2i_image input;                   /* the input at its working size; freed once the job ran */
+    int input_width, input_height;     /* the decoded (upright) input's size */
+    int working_width, working_height; /* the size it runs at */
+    double timeout_s;                  /* 0 = none */
+    uint8_t *png;                      /* result */
     size_t png_len;
     int out_width, out_height;
     char error_code[32];

@@ -141,6 +141,11 @@ submit_result job_service_submit(job_service *s, job_request *req, const job_res
         if (j->req.negative_prompt) j->resolved.params.negative_prompt = j->req.negative_prompt;
         j->steps = res->params.steps;
         j->input = *input;
+        j->input_width = res->params.output_width;
+        j->input_height = res->params.output_height;
+        j->working_width = input->width;
+        j->working_height = input->height;
+        j->timeout_s = res->timeout_s;
         memset(input, 0, sizeof *input);
         j->request_hash = request_hash;
         if (idempotency_key)
@@ -246,7 +251,7 @@ json_t *job_service_cancel(job_service *s, const char *id, lookup_result *lr, bo
         canceled_queued = true;
         snprintf(task, sizeof task, "%s", j->task);
     } else if (j && j->status == JOB_RUNNING) {
-        j->cancel_requested = true;
+        if (j->stop == JOB_STOP_NONE) j->stop = JOB_STOP_CLIENT;
         *was_running = true;
     }
     json_t *o = j ? render_locked(s, j) : NULL;
@@ -309,7 +314,7 @@ void job_service_cancel_running(job_service *s) {
     job *all[256];
     size_t n = s->store->ops->list(s->store, JOB_RUNNING, all, 256);
     for (size_t i = 0; i < n; i++)
-        all[i]->cancel_requested = true;
+        if (all[i]->stop == JOB_STOP_NONE) all[i]->stop = JOB_STOP_SHUTDOWN;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -343,9 +348,31 @@ bool job_service_progress(job_service *s, job *j, int step, int steps) {
     pthread_mutex_lock(&s->mu);
     j->step = step;
     j->steps = steps;
-    bool go_on = !j->cancel_requested;
+    if (j->stop == JOB_STOP_NONE && j->timeout_s > 0 &&
+        job_service_now() - j->started_at > j->timeout_s)
+        j->stop = JOB_STOP_TIMEOUT;
+    bool go_on = j->stop == JOB_STOP_NONE;
     pthread_mutex_unlock(&s->mu);
     return go_on;
+}
+
+/* A job the engine stopped at a step: say who stopped it. */
+static void record_stop(job *j) {
+    const char *code = "canceled", *msg = "canceled by the client while running";
+    j->status = JOB_CANCELED;
+    if (j->stop == JOB_STOP_SHUTDOWN) {
+        code = "shutdown";
+        msg = "the server shut down while the job ran";
+    } else if (j->stop == JOB_STOP_TIMEOUT) {
+        j->status = JOB_FAILED;
+        code = "timeout";
+        msg = "the job ran over its time budget";
+    }
+    snprintf(j->error_code, sizeof j->error_code, "%s", code);
+    if (j->stop == JOB_STOP_TIMEOUT)
+        snprintf(j->error_message, sizeof j->error_message, "%s of %g s", msg, j->timeout_s);
+    else
+        snprintf(j->error_message, sizeof j->error_message, "%s", msg);
 }
 
 void job_service_finish(job_service *s, job *j, engine_result *r) {
@@ -360,12 +387,13 @@ void job_service_finish(job_service *s, job *j, engine_result *r) {
         j->out_height = r->height;
         r->png = NULL;
         s->avg_run_s = 0.8 * s->avg_run_s + 0.2 * run_s;
+    } else if (r->canceled) {
+        record_stop(j);
     } else {
-        j->status = r->canceled ? JOB_CANCELED : JOB_FAILED;
+        j->status = JOB_FAILED;
         snprintf(j->error_code, sizeof j->error_code, "%s",
                  r->error_code ? r->error_code : "internal");
-        snprintf(j->error_message, sizeof j->error_message, "%s",
-                 r->canceled ? "canceled by the client while running" : r->error_message);
+        snprintf(j->error_message, sizeof j->error_message, "%s", r->error_message);
     }
     free(j->input.rgb);
     memset(&j->input, 0, sizeof j->input);

@@ -30,8 +30,9 @@ job_service *job_service_create(job_store *store, int queue_max, double ttl_s, i
                                 metrics *m);
 void job_service_free(job_service *s);
 
-/* The job's task is res->task. On SUBMIT_CREATED the request and the decoded input move into the
- * job
+/* The job's task is res->task; *input is the image at its working size
+ * and res->params.output_width/height the decoded input's size. On SUBMIT_CREATED the request and
+ * the decoded input move into the job
  * (*req and *input are left empty). *retry_after_s is set for QUEUE_FULL. */
 submit_result job_service_submit(job_service *s, job_request *req, const job_resolved *res,
                                  i2i_image *input, const char *idempotency_key,

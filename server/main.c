@@ -67,6 +67,7 @@ static void publish_bundles(loader *l) {
                  info.resident_bytes / (1024.0 * 1024.0));
         access_log_event("bundle", msg);
     }
+    atomic_store(&a->engine, l->engine);
     atomic_store(&a->n_bundles, n);
 }
 
@@ -169,6 +170,7 @@ static int run(server_config *cfg) {
     static app a; /* holds the bundle table; static keeps it off the stack */
     a = (app){.cfg = cfg, .jobs = jobs, .metrics = m};
     atomic_init(&a.n_bundles, 0);
+    atomic_init(&a.engine, NULL);
     atomic_init(&a.profiles, profiles);
     atomic_init(&a.state, APP_LOADING);
     char err[512];

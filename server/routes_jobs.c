@@ -57,30 +57,68 @@ static bool parse_body(const api_task *t, http_request *req, job_request *er, ht
     return ok;
 }
 
-/* Checks the header (pixel limit) before decoding any pixel. */
-static bool decode_image(app *a, const job_request *er, i2i_image *img, http_response *resp) {
-    char err[256];
-    image_codec_status st =
-        image_decode_rgb(er->image, er->image_len, a->cfg->max_pixels, img, err, sizeof err);
-    switch (st) {
-    case IMAGE_OK:
-        if (img->width >= I2I_MIN_IMAGE_SIDE && img->height >= I2I_MIN_IMAGE_SIDE) return true;
-        /* Refused at submit rather than failing the job later. */
-        http_response_error(resp, API_ERR_INVALID_IMAGE,
-                            "image is %dx%d; both sides must be at least %d pixels", img->width,
-                            img->height, I2I_MIN_IMAGE_SIDE);
-        i2i_image_free(img);
-        return false;
-    case IMAGE_ERR_TOO_LARGE:
+/* A codec failure as the client's error. */
+static void image_error(http_response *resp, image_codec_status st, const char *err) {
+    if (st == IMAGE_ERR_TOO_LARGE)
         http_response_error(resp, API_ERR_IMAGE_TOO_LARGE, "%s", err);
-        return false;
-    case IMAGE_ERR_NOMEM:
+    else if (st == IMAGE_ERR_NOMEM)
         http_response_error(resp, API_ERR_INTERNAL, "%s", err);
+    else
+        http_response_error(resp, API_ERR_INVALID_IMAGE, "%s", err);
+}
+
+/* From the header alone: the decode limit, the minimum side, and the
+ * working size against the compute limit (resolving the bundle's default
+ * resolution into res), so nothing is decoded for a job that cannot run. */
+static bool check_header(app *a, const job_request *er, job_resolved *res, int *ww, int *wh,
+                         http_response *resp) {
+    char err[256];
+    image_info info;
+    image_codec_status st = image_probe(er->image, er->image_len, &info, err, sizeof err);
+    if (st == IMAGE_OK && (int64_t)info.width * info.height > a->cfg->max_pixels) {
+        snprintf(err, sizeof err, "image is %dx%d, over the server's %lld-pixel limit", info.width,
+                 info.height, (long long)a->cfg->max_pixels);
+        st = IMAGE_ERR_TOO_LARGE;
+    }
+    if (st != IMAGE_OK) return image_error(resp, st, err), false;
+    if (info.width < I2I_MIN_IMAGE_SIDE || info.height < I2I_MIN_IMAGE_SIDE) {
+        http_response_error(resp, API_ERR_INVALID_IMAGE,
+                            "image is %dx%d; both sides must be at least %d pixels", info.width,
+                            info.height, I2I_MIN_IMAGE_SIDE);
         return false;
-    default:
+    }
+    if (!engine_runner_working_size(atomic_load(&a->engine), res->task->name, info.width,
+                                    info.height, &res->params, ww, wh, err, sizeof err)) {
         http_response_error(resp, API_ERR_INVALID_IMAGE, "%s", err);
         return false;
     }
+    if ((int64_t)*ww * *wh > a->cfg->max_working_pixels) {
+        http_response_error(resp, API_ERR_IMAGE_TOO_LARGE,
+                            "the job would run at %dx%d, over the server's %lld working pixels",
+                            *ww, *wh, (long long)a->cfg->max_working_pixels);
+        return false;
+    }
+    return true;
+}
+
+/* Decodes the image and resamples it to its working size right away: a
+ * queued job then holds at most max_working_pixels of pixels, however large
+ * the upload was. res->params.output_width/height get the decoded size. */
+static bool decode_image(app *a, const job_request *er, job_resolved *res, int ww, int wh,
+                         i2i_image *img, http_response *resp) {
+    char err[256];
+    i2i_image full = {0};
+    image_codec_status st =
+        image_decode_rgb(er->image, er->image_len, a->cfg->max_pixels, &full, err, sizeof err);
+    if (st != IMAGE_OK) return image_error(resp, st, err), false;
+    res->params.output_width = full.width;
+    res->params.output_height = full.height;
+    if (full.width == ww && full.height == wh) return *img = full, true;
+    i2i_status rs = i2i_image_resize(&full, ww, wh, img);
+    i2i_image_free(&full);
+    if (rs != I2I_OK)
+        http_response_error(resp, API_ERR_INTERNAL, "out of memory resampling the image");
+    return rs == I2I_OK;
 }
 
 /* Prefer: wait=N: block on the queued job (it never bypasses the queue). */
@@ -154,26 +192,6 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
     }
 }
 
-/* The job can run: its working size fits the compute limit (and a raw edge
- * map has a usable size), so it is refused now, not failed later. */
-static bool check_working_size(app *a, const job_resolved *res, const i2i_image *img,
-                               http_response *resp) {
-    char err[256];
-    int w, h;
-    if (!i2i_working_size(res->task->name, img->width, img->height, &res->params, &w, &h, err,
-                          sizeof err)) {
-        http_response_error(resp, API_ERR_INVALID_IMAGE, "%s", err);
-        return false;
-    }
-    if ((int64_t)w * h > a->cfg->max_working_pixels) {
-        http_response_error(resp, API_ERR_IMAGE_TOO_LARGE,
-                            "the job would run at %dx%d, over the server's %lld working pixels", w,
-                            h, (long long)a->cfg->max_working_pixels);
-        return false;
-    }
-    return true;
-}
-
 /* Refusals before any parsing: draining, or no bundle for the task. */
 static bool task_accepts(app *a, const api_task *t, http_response *resp) {
     if (atomic_load(&a->state) == APP_DRAINING) {
@@ -208,7 +226,12 @@ void route_submit(app *a, http_request *req, const char *id, http_response *resp
         http_response_error(resp, e.code, "%s", e.message);
         goto out;
     }
-    if (!decode_image(a, &er, &img, resp) || !check_working_size(a, &res, &img, resp)) goto out;
+    const double cap = a->cfg->job_timeout_max_s;
+    if (cap > 0 && (res.timeout_s <= 0 || res.timeout_s > cap)) res.timeout_s = cap;
+    int ww, wh;
+    if (!check_header(a, &er, &res, &ww, &wh, resp) ||
+        !decode_image(a, &er, &res, ww, wh, &img, resp))
+        goto out;
     uint64_t hash = job_request_hash(t, &er);
     job_request_drop_image(&er); /* the decoded pixels are all the job needs */
     submit(a, req, &er, &res, &img, hash, resp);

@@ -46,8 +46,10 @@ static void *worker_main(void *arg) {
         progress_ctx ctx = {p->svc, j};
         engine_result r;
         /* input and params stay unchanged while the job runs: no lock needed */
-        engine_runner_run(p->engine, j->task, &j->input, &j->resolved.params, on_progress, &ctx,
-                          &r);
+        /* the input was resampled to its working size at submit */
+        i2i_params run = j->resolved.params;
+        run.resolution = 0;
+        engine_runner_run(p->engine, j->task, &j->input, &run, on_progress, &ctx, &r);
         job_service_finish(p->svc, j, &r);
         free(r.png);
     }

@@ -175,6 +175,14 @@ static bool read_header(i2i_bundle *b, json_t *root, char *err, size_t n) {
         snprintf(err, n, "manifest: max_pixels must be at least 4096");
         return false;
     }
+    json_t *res = json_object_get(root, "resolution");
+    b->resolution = json_is_integer(res) ? (int)json_integer_value(res) : BUNDLE_DEFAULT_RESOLUTION;
+    if ((res && !json_is_integer(res)) || b->resolution < BUNDLE_MIN_RESOLUTION ||
+        b->resolution > BUNDLE_MAX_RESOLUTION) {
+        snprintf(err, n, "manifest: resolution must be an integer in %d..%d", BUNDLE_MIN_RESOLUTION,
+                 BUNDLE_MAX_RESOLUTION);
+        return false;
+    }
     return true;
 }
 
@@ -255,6 +263,10 @@ void i2i_bundle_free(i2i_bundle *b) {
 
 const char *i2i_bundle_task(const i2i_bundle *b) {
     return b ? b->task : "";
+}
+
+int i2i_bundle_resolution(const i2i_bundle *b) {
+    return b ? b->resolution : BUNDLE_DEFAULT_RESOLUTION;
 }
 
 size_t i2i_bundle_resident_bytes(const i2i_bundle *b) {

@@ -11,7 +11,8 @@
  *     "tokenizer": {"vocab": "bpe_simple_vocab_16e6.txt.gz"}
  *                | {"vocab_json": "vocab.json", "merges": "merges.txt"},
  *     "controlnet": {"prefix": "control_model.", "config": {...}},   // task "control"
- *     "max_pixels": 4194304 }
+ *     "max_pixels": 4194304,          // the largest working size jobs may run at
+ *     "resolution": 512 }             // the working resolution jobs default to
  * The task must be one of the engine's task table (pipeline.h); the task's
  * own networks (e.g. the ControlNet) are loaded by its pipeline.
  * Missing configs fall back to the SD-1.x ones; paths are relative to the
@@ -30,6 +31,9 @@
 #include "weights.h"
 
 #define BUNDLE_DEFAULT_MAX_PIXELS (2048L * 2048L)
+#define BUNDLE_DEFAULT_RESOLUTION 512 /* SD-1.x's training resolution */
+#define BUNDLE_MIN_RESOLUTION 64
+#define BUNDLE_MAX_RESOLUTION 4096
 
 struct i2i_bundle {
     char task[32];
@@ -43,6 +47,7 @@ struct i2i_bundle {
     clip_text *clip;
     clip_tokenizer *tokenizer;
     long max_pixels;
+    int resolution; /* the working resolution jobs default to (manifest "resolution") */
     /* task "control": the ControlNet ("controlnet" section, prefix
      * "control_model."); NULL for other tasks */
     controlnet_config cn_cfg;

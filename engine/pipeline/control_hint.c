@@ -9,18 +9,21 @@
 
 bool control_working_size(int w, int h, const i2i_params *p, int multiple, int *ow, int *oh,
                           char *err, size_t errlen) {
-    if (p->control_type == I2I_CONTROL_RAW) {
+    if (p->control_type == I2I_CONTROL_RAW || p->resolution == 0) {
         if (w % multiple || h % multiple) {
             snprintf(err, errlen,
-                     "edge map is %dx%d; with control_type=raw it is used as the hint without "
-                     "resampling, so both sides must be multiples of %d",
-                     w, h, multiple);
+                     "%s is %dx%d; %s it is used without resampling, so both sides must be "
+                     "multiples of %d",
+                     p->control_type == I2I_CONTROL_RAW ? "edge map" : "image", w, h,
+                     p->control_type == I2I_CONTROL_RAW ? "with control_type=raw"
+                                                        : "at resolution 0",
+                     multiple);
             return false;
         }
         *ow = w, *oh = h;
         return true;
     }
-    image_working_size_short_side(w, h, p->image_resolution, multiple, ow, oh);
+    image_working_size_short_side(w, h, p->resolution, multiple, ow, oh);
     return true;
 }
 

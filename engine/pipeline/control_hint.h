@@ -4,6 +4,8 @@
  *          multiples of 64 (resize_image); edges = Canny(rgb, low, high);
  *   raw:   the image is the edge map, used unresampled (resampling would blur
  *          its one-pixel edges), so its sides must already be multiples of 64;
+ *   resolution 0: canny on the image as it is (a caller that resampled it to
+ *          the working size already), sides multiples of 64;
  * hint = edges / 255 on 3 channels, [1, 3, H, W]; the latent is H/8 x W/8. */
 #ifndef I2I_CONTROL_HINT_H
 #define I2I_CONTROL_HINT_H

@@ -2,8 +2,8 @@
  * depth-skip on the U-Net and the control branch (stopped after block D-1)
  * and a γ schedule. Classic 2-way CFG (DESIGN §1.2): two U-Net evaluations
  * per step, (prompt) and (negative prompt), the hint in both, as the canny
- * app does. The result has the working size (short side image_resolution,
- * sides multiples of 64), as the app returns it. */
+ * app does. It runs at the working size (short side `resolution`, sides
+ * multiples of 64), which the result keeps when the job asks for it. */
 #include "control_hint.h"
 #include "guidance.h"
 #include "pipeline.h"
@@ -26,7 +26,8 @@ static void control_defaults(i2i_params *p) {
     p->control_scale = 1.0;
     p->low_threshold = 100;
     p->high_threshold = 200;
-    p->image_resolution = 512;
+    p->resolution = I2I_RESOLUTION_BUNDLE;
+    p->output_size = I2I_OUTPUT_WORKING; /* as the ControlNet app returns it */
 }
 
 /* The ControlNet's skips must fit the U-Net's one by one. */
@@ -69,10 +70,10 @@ static i2i_status check_params(const i2i_bundle *b, const i2i_params *p, char *e
         snprintf(err, n, "controlnet_conditioning_scale must be in [0, %g]", CONTROL_SCALE_MAX);
     else if (p->control_type != I2I_CONTROL_CANNY && p->control_type != I2I_CONTROL_RAW)
         snprintf(err, n, "unknown control_type");
-    else if (p->image_resolution < CONTROL_RESOLUTION_MIN ||
-             p->image_resolution > CONTROL_RESOLUTION_MAX)
-        snprintf(err, n, "image_resolution must be %d..%d", CONTROL_RESOLUTION_MIN,
-                 CONTROL_RESOLUTION_MAX);
+    else if (p->resolution != 0 &&
+             (p->resolution < CONTROL_RESOLUTION_MIN || p->resolution > CONTROL_RESOLUTION_MAX))
+        snprintf(err, n, "image_resolution must be 0 (the image as it is) or %d..%d",
+                 CONTROL_RESOLUTION_MIN, CONTROL_RESOLUTION_MAX);
     else
         return I2I_OK; /* thresholds: checked by the canny step, which owns their range */
     return I2I_ERR_INVALID;

@@ -1,8 +1,12 @@
 /* InstructPix2Pix edit: image + instruction -> image, with depth-skip and a
  * gamma time-step schedule. Three U-Net evaluations per step (DESIGN §1.2):
- * (image, text), (image, ""), (zeros, ""), combined by ip2p_guidance. */
+ * (image, text), (image, ""), (zeros, ""), combined by ip2p_guidance.
+ * The image is resampled to its working size first (long side `resolution`,
+ * InstructPix2Pix's rounding; 0 keeps the input's size), which is what keeps
+ * a phone photo's job as cheap as a 512 px one. */
 #include "guidance.h"
 #include "pipeline.h"
+#include "resample.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,11 +36,45 @@ typedef struct edit_job {
     void *progress_user;
 } edit_job;
 
+#define EDIT_SIDE_MULTIPLE 64 /* edit_cli.py rounds the working sides to 64 */
+
 static i2i_status check_params(const i2i_bundle *b, const i2i_params *p, char *err, size_t n) {
     i2i_status st = pipeline_check_common(b, p, err, n);
     if (st == I2I_OK && (!isfinite(p->image_guidance_scale) || fabs(p->image_guidance_scale) > 100))
         return snprintf(err, n, "image_guidance_scale must be within [-100, 100]"), I2I_ERR_INVALID;
+    if (st == I2I_OK && p->resolution != 0 &&
+        (p->resolution < BUNDLE_MIN_RESOLUTION || p->resolution > BUNDLE_MAX_RESOLUTION))
+        return snprintf(err, n, "resolution must be 0 (the input's size) or %d..%d",
+                        BUNDLE_MIN_RESOLUTION, BUNDLE_MAX_RESOLUTION),
+               I2I_ERR_INVALID;
     return st;
+}
+
+static bool working_size(int w, int h, const i2i_params *p, int *ow, int *oh, char *err,
+                         size_t errlen) {
+    (void)err, (void)errlen;
+    if (p->resolution == 0)
+        *ow = w, *oh = h;
+    else
+        image_working_size_long_side(w, h, p->resolution, EDIT_SIDE_MULTIPLE, ow, oh);
+    return true;
+}
+
+/* The input at its working size (a plain copy of the pointer when it is
+ * already that size); *owned tells the caller to free it. */
+static i2i_status working_image(const i2i_image *in, const i2i_params *p, i2i_image *out,
+                                bool *owned, char *err, size_t n) {
+    int w, h;
+    working_size(in->width, in->height, p, &w, &h, err, n);
+    *owned = false;
+    if (w == in->width && h == in->height) return *out = *in, I2I_OK;
+    *out = (i2i_image){w, h, malloc((size_t)w * (size_t)h * 3)};
+    if (!out->rgb || image_resize_rgb8(in->rgb, in->width, in->height, out->rgb, w, h) != 0) {
+        free(out->rgb);
+        return snprintf(err, n, "out of memory resampling to %dx%d", w, h), I2I_ERR_INTERNAL;
+    }
+    *owned = true;
+    return I2I_OK;
 }
 
 /* [3, 77, W] context: the prompt's hidden states, then "" twice. */
@@ -104,21 +142,28 @@ static i2i_status edit_run(const i2i_bundle *b, const i2i_image *in, const i2i_p
                            size_t errlen) {
     i2i_status st = check_params(b, p, err, errlen);
     if (st != I2I_OK) return st;
+    i2i_image work;
+    bool owned;
+    if ((st = working_image(in, p, &work, &owned, err, errlen)) != I2I_OK) return st;
     image_frame f;
-    if (!image_frame_prepare(in, pipeline_align(b), b->max_pixels, &f, err, errlen))
+    if (!image_frame_prepare(&work, pipeline_align(b), b->max_pixels, &f, err, errlen)) {
+        if (owned) free(work.rgb);
         return I2I_ERR_IMAGE;
+    }
     edit_job j = {.b = b,
                   .depth = p->depth,
                   .s_text = (float)p->guidance_scale,
                   .s_image = (float)p->image_guidance_scale,
                   .progress = progress,
                   .progress_user = user};
-    return run_edit(&j, p, &f, out, err, errlen);
+    st = run_edit(&j, p, &f, out, err, errlen);
+    if (owned) free(work.rgb);
+    return st;
 }
 
 const pipeline_def edit_pipeline = {.task = "edit",
                                     .unet_evals_per_step = 3, /* (I,T), (I,∅), (∅,∅) */
                                     .defaults = edit_defaults,
                                     .load_extra = NULL,
-                                    .working_size = NULL,
+                                    .working_size = working_size,
                                     .run = edit_run};

@@ -1,5 +1,6 @@
 /* The task table and the task-neutral entry points of i2i_engine.h. */
 #include "pipeline.h"
+#include "resample.h"
 #include "ts.h"
 
 #include <stdio.h>
@@ -46,7 +47,8 @@ void i2i_params_default(const char *task, i2i_params *p) {
     p->control_type = I2I_CONTROL_CANNY;
     p->low_threshold = 100;
     p->high_threshold = 200;
-    p->image_resolution = 512;
+    p->resolution = I2I_RESOLUTION_BUNDLE;
+    p->output_size = I2I_OUTPUT_INPUT;
     const pipeline_def *d = pipeline_find(task);
     if (d && d->defaults) d->defaults(p);
 }
@@ -55,9 +57,38 @@ bool i2i_working_size(const char *task, int w, int h, const i2i_params *p, int *
                       char *err, size_t errlen) {
     const pipeline_def *d = pipeline_find(task);
     if (!d) return snprintf(err, errlen, "unknown task"), false;
+    if (p->resolution == I2I_RESOLUTION_BUNDLE)
+        return snprintf(err, errlen, "resolution: the bundle's default is not resolved"), false;
     if (d->working_size) return d->working_size(w, h, p, ow, oh, err, errlen);
     *ow = w, *oh = h;
     return true;
+}
+
+i2i_status i2i_image_resize(const i2i_image *in, int w, int h, i2i_image *out) {
+    memset(out, 0, sizeof *out);
+    if (!in || !in->rgb || w < 1 || h < 1 || (int64_t)w * h > ((int64_t)1 << 31))
+        return I2I_ERR_INVALID;
+    *out = (i2i_image){w, h, malloc((size_t)w * (size_t)h * 3)};
+    if (out->rgb && image_resize_rgb8(in->rgb, in->width, in->height, out->rgb, w, h) == 0)
+        return I2I_OK;
+    i2i_image_free(out);
+    return I2I_ERR_INTERNAL;
+}
+
+/* The result at the input's size (or the caller's output size) unless the
+ * job asked for the working size. */
+static i2i_status size_output(const i2i_image *in, const i2i_params *p, i2i_image *out, char *err,
+                              size_t errlen) {
+    const int w = p->output_width > 0 ? p->output_width : in->width;
+    const int h = p->output_height > 0 ? p->output_height : in->height;
+    if (p->output_size == I2I_OUTPUT_WORKING || (out->width == w && out->height == h))
+        return I2I_OK;
+    i2i_image back;
+    if (i2i_image_resize(out, w, h, &back) != I2I_OK)
+        return snprintf(err, errlen, "cannot resample the result to %dx%d", w, h), I2I_ERR_INTERNAL;
+    i2i_image_free(out);
+    *out = back;
+    return I2I_OK;
 }
 
 i2i_status i2i_run(const i2i_bundle *b, const i2i_image *in, const i2i_params *p,
@@ -67,11 +98,21 @@ i2i_status i2i_run(const i2i_bundle *b, const i2i_image *in, const i2i_params *p
     if (!d) return snprintf(err, errlen, "no bundle or unknown task"), I2I_ERR_MODEL;
     if (!in || !in->rgb || !p)
         return snprintf(err, errlen, "no image or parameters"), I2I_ERR_INVALID;
+    /* checked on the input, not the working size: a thumbnail-sized input
+     * carries nothing to edit however far it is upsampled */
+    if (in->width < I2I_MIN_IMAGE_SIDE || in->height < I2I_MIN_IMAGE_SIDE)
+        return snprintf(err, errlen, "image is %dx%d; both sides must be at least %d pixels",
+                        in->width, in->height, I2I_MIN_IMAGE_SIDE),
+               I2I_ERR_IMAGE;
+    i2i_params q = *p;
+    if (q.resolution == I2I_RESOLUTION_BUNDLE) q.resolution = b->resolution;
     ts_error_clear();
     ts_scope s = ts_scope_begin();
-    i2i_status st = d->run(b, in, p, progress, user, out, err, errlen);
+    i2i_status st = d->run(b, in, &q, progress, user, out, err, errlen);
     ts_scope_end(s);
     ts_error_clear();
+    if (st == I2I_OK) st = size_output(in, &q, out, err, errlen);
+    if (st != I2I_OK) i2i_image_free(out);
     return st;
 }
 

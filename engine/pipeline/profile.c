@@ -180,6 +180,8 @@ static int parse_defaults(parse_ctx *c, json_t *o, profile *p) {
     if ((!strcmp(p->task, "edit") || json_object_get(o, "image_guidance_scale")) &&
         get_number(c, o, "image_guidance_scale", &p->image_guidance_scale))
         return -1;
+    json_t *res = json_object_get(o, "resolution");
+    if (res && get_int(c, o, "resolution", 64, 4096, &p->resolution)) return -1;
     if (p->eta < 0 || p->eta > 1) return fail(c, "%s", "\"eta\" must be in [0, 1]");
     if (fabs(p->guidance_scale) > 100 || fabs(p->image_guidance_scale) > 100)
         return fail(c, "%s", "guidance scales must be within [-100, 100]");

@@ -12,7 +12,8 @@
  *                      "rows": [{"steps": 10, "gamma": ["1/1.8", 0.581, 0.617, 0.704]}],
  *                      "source": "..." },                     (optional)
  *     "sampler": "ddim" | "dpmpp_2m", "eta": 0.0,
- *     "guidance_scale": 7.5, "image_guidance_scale": 1.0,
+ *     "guidance_scale": 7.5, "image_guidance_scale": 1.0 (edit only),
+ *     "resolution": 512 (optional; default the bundle's),
  *     "overrides": {"depth": [6, 13], "steps": [1, 50], "gamma": [0.2, 5.0]},
  *     "baseline": "edit-full" (optional; default "<task>-full"),
  *     "source": "paper ..." | "search report: path" }
@@ -84,6 +85,7 @@ typedef struct profile {
     double eta;
     double guidance_scale;
     double image_guidance_scale;
+    int resolution; /* 0 = the bundle's own ("resolution", optional) */
     profile_range depth_range, steps_range, gamma_range;
     profile_cost cost;
 } profile;

@@ -55,6 +55,7 @@ json_t *profile_to_json(const profile *p) {
     json_object_set_new(o, "eta", json_real(p->eta));
     json_object_set_new(o, "guidance_scale", json_real(p->guidance_scale));
     json_object_set_new(o, "image_guidance_scale", json_real(p->image_guidance_scale));
+    if (p->resolution > 0) json_object_set_new(o, "resolution", json_integer(p->resolution));
     json_t *ov = json_object();
     add_range(ov, "depth", &p->depth_range, true);
     add_range(ov, "steps", &p->steps_range, true);

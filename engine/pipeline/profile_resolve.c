@@ -78,6 +78,7 @@ int profile_resolve(const profile *p, const profile_request *q, profile_resolved
     e->eta = p->eta;
     e->guidance_scale = p->guidance_scale;
     e->image_guidance_scale = p->image_guidance_scale;
+    if (p->resolution > 0) e->resolution = p->resolution;
     apply_plain_overrides(q, e);
     if (q->given & PROFILE_GIVEN_DEPTH) {
         if (check_range(p, "depth", &p->depth_range, q->depth, true, err, errlen)) return -1;

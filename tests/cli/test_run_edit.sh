@@ -52,8 +52,23 @@ img_run() { "$I2I" run edit --bundle "$work/b" --prompt p --out "$work/x.png" "$
 
 $PY "$TOOLS/make_png.py" "$work/one.png" 1 1
 expect_error "1x1 image" "at least" img_run --image "$work/one.png"
-$PY "$TOOLS/make_png.py" "$work/big.png" 4000 3000
-expect_error "4000x3000 image" "limit" img_run --image "$work/big.png"
+# A large photo runs at the working size and comes back at its own size ...
+$PY "$TOOLS/make_png.py" "$work/big.png" 2268 1512
+img_run --image "$work/big.png" --steps 1 && $PY - "$work/x.png" <<'PY' && ok || bad "2268x1512 at the working size, back at 2268x1512"
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert struct.unpack(">II", d[16:24]) == (2268, 1512), struct.unpack(">II", d[16:24])
+PY
+# ... or at the working size: 576x384 at resolution 512 (InstructPix2Pix's rounding)
+img_run --image "$work/big.png" --steps 1 --resolution 512 --output-size working &&
+  $PY - "$work/x.png" <<'PY' && ok || bad "2268x1512 at resolution 512: 576x384"
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert struct.unpack(">II", d[16:24]) == (576, 384), struct.unpack(">II", d[16:24])
+PY
+rm -f "$work/x.png"
+# ... unless the working size is over the bundle's limit (4.2 MP)
+expect_error "2268x1512 at resolution 4096" "limit" img_run --image "$work/big.png" --resolution 4096
 head -c 200 "$work/in.png" >"$work/trunc.png"
 expect_error "truncated PNG" "trunc.png" img_run --image "$work/trunc.png"
 expect_error "invalid UTF-8 prompt" "UTF-8" \
