@@ -507,6 +507,10 @@ json_t *job_resolved_json(const job_resolved *res) {
         q->steps, "guidance_scale", q->guidance_scale, "seed", (json_int_t)q->seed, "scheduler",
         profile_sampler_name(q->sampler), "eta", q->eta, "depth", q->depth, "gamma", q->gamma,
         "gamma_source", profile_gamma_origin_name(res->gamma_origin));
-    if (o && res->task && res->task->params_json) res->task->params_json(q, o);
+    if (!o) return NULL;
+    json_object_set_new(o, "output_size",
+                        json_string(q->output_size == I2I_OUTPUT_WORKING ? "working" : "input"));
+    json_object_set_new(o, "timeout", res->timeout_s > 0 ? json_real(res->timeout_s) : json_null());
+    if (res->task && res->task->params_json) res->task->params_json(q, o);
     return o;
 }

@@ -45,7 +45,7 @@ static const opt_spec options[] = {
     {"max-body-bytes", "I2I_MAX_BODY_BYTES", NUM(OPT_I64, max_body_bytes), 1024, (long long)1 << 40,
      "largest request body (20971520)"},
     {"max-pixels", "I2I_MAX_PIXELS", NUM(OPT_I64, max_pixels), 1, (long long)1 << 40,
-     "largest input width*height decoded (4194304)"},
+     "largest input width*height decoded (24000000)"},
     {"max-working-pixels", "I2I_MAX_WORKING_PIXELS", NUM(OPT_I64, max_working_pixels), 4096,
      (long long)1 << 40, "largest width*height a job runs at (4194304)"},
     {"job-ttl", "I2I_JOB_TTL", NUM(OPT_INT, job_ttl_s), 0, INT_MAX,
@@ -74,7 +74,7 @@ void config_defaults(server_config *c) {
     c->workers = 1;
     c->queue_max = 64;
     c->max_body_bytes = 20 * 1024 * 1024;
-    c->max_pixels = 2048 * 2048;
+    c->max_pixels = 24000000; /* a 24 MP camera photo; decoding only, jobs run smaller */
     c->max_working_pixels = 2048 * 2048;
     c->job_ttl_s = 3600;
     c->wait_max_s = 60;

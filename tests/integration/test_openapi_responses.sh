@@ -2,9 +2,12 @@
 # Every route's real responses validate against openapi.yaml: status,
 # content type, body schema and documented headers (Location, Retry-After,
 # WWW-Authenticate, Allow, X-Request-Id), checked by
-# tools/validate/validate-response.mjs. Covers 200/202 jobs, the job list,
-# results, cancels, profiles, health, readiness (also 503 while draining),
-# metrics and the errors 400/401/404/405/409/410/413/415/422/429/503.
+# tools/validate/validate-response.mjs. Covers 200/202 jobs of both tasks
+# (/v1/edit and /v1/control, served together), the job list, results,
+# cancels, profiles, health, readiness per task (also 503 while draining),
+# metrics and the errors 400/401/404/405/409/410/413/415/422/429/503, then a
+# second server without the control bundle: readiness with control not
+# ready, profiles without its cost, and /v1/control's 503 task_unavailable.
 # Skips when the validator's node modules are not installed
 # (scripts/lint-specs.sh installs them; scripts/test.sh runs that first).
 SOURCE_DIR=$(cd "${I2I_SOURCE_DIR:-$(dirname "$0")/../..}" && pwd)
@@ -75,41 +78,60 @@ validate_all() {
 }
 
 make_bundle
+CTL=$WORK/control
+"$I2I_BIN" mkmodel control --size tiny --out "$CTL" >"$WORK/mkmodel-control.log" 2>&1 || {
+    cat "$WORK/mkmodel-control.log" >&2
+    echo "cannot make a tiny control bundle" >&2
+    exit 1
+}
 img png 64 48 "$WORK/in.png"
+img png 150 100 "$WORK/photo.png"
+img png 64 64 "$WORK/edges.png"
 img huge-header 20000 20000 "$WORK/huge.png"
 img corrupt "$WORK/bad.png"
 head -c 2000000 /dev/zero >"$WORK/big.bin"
 /usr/bin/python3 -c "import json,sys; print(json.dumps({'image': 'data:image/png;base64,' + sys.argv[1],
     'prompt': 'make it autumn', 'num_inference_steps': 1, 'seed': 5, 'gamma': None}))" \
     "$(img b64 "$WORK/in.png")" >"$WORK/req.json"
-start_server --workers 1 --queue-max 1 --job-ttl 5 --max-body-bytes 1048576 \
+/usr/bin/python3 -c "import json,sys; print(json.dumps({'image': 'data:image/png;base64,' + sys.argv[1],
+    'prompt': 'a house', 'control_type': 'raw', 'num_inference_steps': 1, 'seed': 5,
+    'negative_prompt': '', 'image_resolution': None}))" "$(img b64 "$WORK/edges.png")" >"$WORK/raw.json"
+start_server --bundle "$CTL" --workers 1 --queue-max 1 --job-ttl 5 --max-body-bytes 1048576 \
     --api-keys key-one --drain-timeout 60
 A=(-H "Authorization: Bearer key-one")
 JOB='/v1/jobs/{id}'
 RESULT='/v1/jobs/{id}/result'
 ONE=(-F image=@"$WORK/in.png" -F prompt="make it autumn" -F num_inference_steps=1)
 LONG=(-F image=@"$WORK/in.png" -F prompt="long job" -F profile=edit-full -F num_inference_steps=100)
+# control at image_resolution 64: the 64x48 input runs (and returns) at 64x64
+CONE=(-F image=@"$WORK/in.png" -F prompt="a house" -F image_resolution=64 -F num_inference_steps=1)
 
 # operations, profiles, preflight
 call 200 GET /healthz /healthz
 call 200 HEAD /healthz /healthz
 call 200 GET /readyz /readyz
+check "readyz: edit and control ready" [ "$(jget "$WORK/body" "(j['tasks']['edit']['ready'], j['tasks']['control']['ready'])")" = "(True, True)" ]
 call 200 GET /metrics /metrics
+check "metrics: control task ready" grep -q '^i2i_task_ready{task="control"} 1' "$WORK/body"
 call 200 GET /v1/profiles /v1/profiles "${A[@]}"
 check "profiles carry their cost once ready" [ "$(jget "$WORK/body" "all('cost' in p for p in j['profiles'])")" = True ]
 call 200 HEAD /v1/profiles /v1/profiles "${A[@]}"
 call 204 OPTIONS /v1/edit /v1/edit
+call 204 OPTIONS /v1/control /v1/control
+check "OPTIONS /v1/control allows POST" [ "$(header Allow)" = "POST, OPTIONS" ]
 call 204 OPTIONS /metrics /metrics
 
 # routing and authentication
 call 401 GET /v1/jobs /v1/jobs
 call 401 POST /v1/edit /v1/edit "${ONE[@]}"
+call 401 POST /v1/control /v1/control "${CONE[@]}"
 call 404 GET /v2/nothing /v2/nothing "${A[@]}"
 call 404 GET "$JOB" /v1/jobs/123e4567-e89b-42d3-a456-426614174000 "${A[@]}"
 call 404 GET "$JOB" /v1/jobs/not-a-uuid "${A[@]}"
 call 404 DELETE "$JOB" /v1/jobs/123e4567-e89b-42d3-a456-426614174000 "${A[@]}"
 call 404 GET "$RESULT" /v1/jobs/123e4567-e89b-42d3-a456-426614174000/result "${A[@]}"
 call 405 GET /v1/edit /v1/edit "${A[@]}"
+call 405 GET /v1/control /v1/control "${A[@]}"
 call 405 PUT "$JOB" /v1/jobs/123e4567-e89b-42d3-a456-426614174000 "${A[@]}"
 call 405 POST /healthz /healthz
 
@@ -123,6 +145,16 @@ call 400 POST /v1/edit /v1/edit "${A[@]}" -H "Content-Type: application/json" --
 call 422 POST /v1/edit /v1/edit "${A[@]}" -F image=@"$WORK/huge.png" -F prompt=x
 call 422 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}" -F depth=14
 call 422 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}" -F profile=no-such-profile
+call 400 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}" -F low_threshold=50
+call 400 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}" -F image_guidance_scale=1.5
+check "image_guidance_scale on /v1/control: unknown_field" is_error_json unknown_field
+call 400 POST /v1/control /v1/control "${A[@]}" -F image=@"$WORK/photo.png" -F prompt=x -F control_type=raw
+check "a 150x100 raw edge map: invalid_image" is_error_json invalid_image
+call 422 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}" -F low_threshold=300 -F high_threshold=200
+check "low_threshold above high_threshold: parameter_out_of_range" is_error_json parameter_out_of_range
+call 422 POST /v1/control /v1/control "${A[@]}" -F image=@"$WORK/photo.png" -F prompt=x -F image_resolution=2048
+check "150x100 at image_resolution 2048 (runs at 3072x2048): image_too_large" is_error_json image_too_large
+call 422 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}" -F profile=edit
 call 400 GET /v1/jobs "/v1/jobs?limit=0" "${A[@]}"
 call 400 GET /v1/jobs "/v1/jobs?status=lost" "${A[@]}"
 
@@ -145,6 +177,25 @@ call 202 POST /v1/edit /v1/edit "${A[@]}" -H "Idempotency-Key: k-1" "${ONE[@]}"
 check "replay answers the same job" [ "$(jget "$WORK/body" "j['id']")" = "$ID" ]
 call 409 POST /v1/edit /v1/edit "${A[@]}" -H "Idempotency-Key: k-1" "${ONE[@]}" -F seed=3
 check "job $ID finishes" poll "$ID" succeeded
+
+# control jobs: multipart -> 202, its JSON and PNG at the working size;
+# JSON + data URL of a raw edge map with Prefer: wait -> 200 JSON, then the
+# same request replayed (Idempotency-Key) with Accept: image/png -> 200 PNG
+call 202 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}" -F negative_prompt=blurry
+CID=$(jget "$WORK/body" "j['id']")
+check "control job has the control parameters" [ "$(jget "$WORK/body" "(j['task'], j['profile'], sorted(j['parameters']))")" = "('control', 'control', ['control_type', 'controlnet_conditioning_scale', 'depth', 'eta', 'gamma', 'gamma_source', 'guidance_scale', 'high_threshold', 'image_resolution', 'low_threshold', 'negative_prompt', 'num_inference_steps', 'output_size', 'prompt', 'scheduler', 'seed', 'timeout'])" ]
+check "control job $CID finishes" poll "$CID" succeeded
+call 200 GET "$JOB" "/v1/jobs/$CID" "${A[@]}"
+check "finished control job: result 64x64, defaults filled in" [ "$(jget "$WORK/body" "(j['result']['width'], j['result']['height'], j['parameters']['control_type'], j['parameters']['low_threshold'], j['parameters']['high_threshold'], j['parameters']['guidance_scale'])")" = "(64, 64, 'canny', 100, 200, 9.0)" ]
+call 200 GET "$RESULT" "/v1/jobs/$CID/result" "${A[@]}"
+check "control result PNG is the working size" [ "$(png_size "$WORK/body")" = "64 64" ]
+RAW=(-H "Idempotency-Key: raw-1" -H "Prefer: wait=50" -H "Content-Type: application/json" --data-binary @"$WORK/raw.json")
+call 200 POST /v1/control /v1/control "${A[@]}" "${RAW[@]}"
+check "raw edge map waited for: succeeded at the map's size" [ "$(jget "$WORK/body" "(j['status'], j['parameters']['control_type'], j['result']['width'], j['result']['height'])")" = "('succeeded', 'raw', 64, 64)" ]
+call 200 POST /v1/control /v1/control "${A[@]}" "${RAW[@]}" -H "Accept: image/png"
+check "replayed control job answers its PNG" [ "$(header Idempotent-Replayed) $(png_size "$WORK/body")" = "true 64 64" ]
+call 200 GET /v1/jobs "/v1/jobs?limit=50" "${A[@]}"
+check "the job list holds control jobs" [ "$(jget "$WORK/body" "any(x['task'] == 'control' for x in j['jobs'])")" = True ]
 
 # back-pressure and cancellation: a running job, a queued one, a refused one
 call 202 POST /v1/edit /v1/edit "${A[@]}" "${LONG[@]}"
@@ -180,9 +231,25 @@ kill -TERM "$SERVER_PID"
 sleep 0.3
 call 503 GET /readyz /readyz
 call 503 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}"
+check "draining 503 carries Retry-After" [ -n "$(header Retry-After)" ]
+call 503 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}"
+check "draining beats the task check: unavailable" is_error_json unavailable
 call 202 DELETE "$JOB" "/v1/jobs/$RUN" "${A[@]}" # lets the drain end at once
 wait "$SERVER_PID"
 check "exit 0 after the drain" [ $? -eq 0 ]
 SERVER_PID=""
+
+# a server with the edit bundle only: control is listed as not ready, its
+# profiles have no cost, and /v1/control answers 503 task_unavailable
+start_server --workers 1
+call 200 GET /readyz /readyz
+check "edit-only readyz: control not ready" [ "$(jget "$WORK/body" "(j['tasks']['edit']['ready'], j['tasks']['control']['ready'])")" = "(True, False)" ]
+call 200 GET /v1/profiles /v1/profiles
+check "only the edit profiles carry a cost" [ "$(jget "$WORK/body" "all(('cost' in p) == (p['task'] == 'edit') for p in j['profiles'])")" = True ]
+call 503 POST /v1/control /v1/control "${CONE[@]}"
+check "no control bundle: task_unavailable" is_error_json task_unavailable
+check "... without Retry-After" [ -z "$(header Retry-After)" ]
+stop_server
+check "edit-only server exits 0" [ "$SERVER_RC" -eq 0 ]
 validate_all
 finish

@@ -24,7 +24,7 @@ const job = {
   id: ID,
   task: "edit",
   status: "succeeded",
-  progress: { step: 10, steps: 10 },
+  progress: { step: 10, steps: 10, eta_seconds: null },
   queue_position: null,
   created_at: "2026-01-31T12:00:00.123Z",
   started_at: "2026-01-31T12:00:00.200Z",
@@ -41,9 +41,13 @@ const job = {
     depth: 9,
     gamma: 0.581,
     gamma_source: "gamma_table",
+    resolution: 512,
+    output_size: "input",
+    timeout: null,
   },
   error: null,
   result: { content_type: "image/png", width: 64, height: 48 },
+  sizes: { input: { width: 64, height: 48 }, working: { width: 64, height: 64 } },
   links: { self: `/v1/jobs/${ID}`, result: `/v1/jobs/${ID}/result` },
 };
 const headers = (status, extra = "") =>
