@@ -7,6 +7,7 @@
 #include "guidance.h"
 #include "pipeline.h"
 #include "resample.h"
+#include "vae_tiled.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -89,7 +90,8 @@ static ts_tensor *encode_text(const i2i_bundle *b, const char *prompt, char *err
 /* [3, 4, h, w] image conditioning: the posterior mean (IP2P uses it
  * unscaled), the same again, and zeros for the unconditional branch. */
 static ts_tensor *encode_image(const i2i_bundle *b, ts_tensor *pixels) {
-    ts_tensor *mean = vae_encode_mean(b->vae, pixels);
+    const vae_tiling tiles = vae_tiling_default(); /* linear in pixels above 512 px */
+    ts_tensor *mean = vae_encode_mean_tiled(b->vae, pixels, &tiles);
     ts_tensor *zeros = ts_mul_scalar(mean, 0.0f);
     ts_tensor *rows[3] = {mean, mean, zeros};
     return ts_cat(rows, 3, 0);

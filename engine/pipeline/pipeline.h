@@ -47,7 +47,8 @@ i2i_status pipeline_sample(const i2i_params *p, eps_fn eps, void *eps_user, floa
                            i2i_progress_fn progress, void *progress_user, char *err, size_t errlen);
 
 /* VAE-decodes the latent x [1, 4, h, w] (divided by the bundle's scale
- * factor) into the frame's size as 8-bit RGB. */
+ * factor) into the frame's size as 8-bit RGB; tiled above one tile
+ * (vae_tiled.h), so memory and time stay linear in the pixels. */
 i2i_status pipeline_decode(const i2i_bundle *b, const float *x, const int64_t *lat_shape,
                            const image_frame *f, i2i_image *out, char *err, size_t errlen);
 

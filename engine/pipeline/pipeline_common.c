@@ -3,6 +3,7 @@
 #include "pipeline.h"
 #include "rng.h"
 #include "schedule.h"
+#include "vae_tiled.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -82,7 +83,8 @@ i2i_status pipeline_decode(const i2i_bundle *b, const float *x, const int64_t *l
                            const image_frame *f, i2i_image *out, char *err, size_t errlen) {
     ts_scope s = ts_scope_begin();
     ts_tensor *z = ts_mul_scalar(ts_from_floats(x, lat_shape, 4), (float)(1.0 / b->latent_scale));
-    bool ok = image_frame_from_tensor(f, vae_decode(b->vae, z), out);
+    const vae_tiling tiles = vae_tiling_default(); /* linear in pixels above 512 px */
+    bool ok = image_frame_from_tensor(f, vae_decode_tiled(b->vae, z, &tiles), out);
     ts_scope_end(s);
     return ok ? I2I_OK : pipeline_ts_error(err, errlen);
 }
