@@ -24,7 +24,8 @@ COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     && cmake --build build -j"$(nproc)" --target i2i i2i-serve \
     && ln -s /src/build/i2i /src/build/i2i-serve /usr/local/bin/ \
-    && i2i mkmodel edit --size tiny --out /opt/i2i/bundles/tiny
+    && i2i mkmodel edit --size tiny --out /opt/i2i/bundles/edit \
+    && i2i mkmodel control --size tiny --out /opt/i2i/bundles/control
 
 RUN groupadd --system --gid 10001 i2i \
     && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
@@ -33,8 +34,9 @@ RUN groupadd --system --gid 10001 i2i \
 USER 10001:10001
 
 # Every setting is a flag or an I2I_* variable (i2i-serve --help); point
-# I2I_BUNDLE at a mounted real bundle for real work.
-ENV I2I_BUNDLE=/opt/i2i/bundles/tiny \
+# I2I_MODELS at a mounted directory of real bundles (one per task) for real
+# work, or I2I_BUNDLE at one or more bundle directories.
+ENV I2I_MODELS=/opt/i2i/bundles \
     I2I_PROFILES=/src/profiles \
     I2I_ACCESS_LOG=-
 EXPOSE 8080

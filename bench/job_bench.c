@@ -4,12 +4,14 @@
  * one run.
  *
  *   job_bench --bundle DIR --profiles DIR [--size WxH ...] [--resolution R]
- *             [--runs 3] [--threads 2]
+ *             [--profile NAME] [--runs 3] [--threads 2]
  *
  * Each (profile, image size) is timed best of --runs after one warm-up job;
  * the ratio column is own / baseline at the same image size. --size may
  * repeat (e.g. per-job time against image size); --resolution sets the
- * control task's image_resolution (default: the engine's). */
+ * working resolution (edit: long side, 0 = the input's own size; control:
+ * short side; default: the bundle's); --profile runs only that profile
+ * (and its ratio against the first size then). */
 #include "i2i_engine.h"
 #include "profile.h"
 
@@ -21,7 +23,7 @@
 #define MAX_SIZES 8
 
 typedef struct options {
-    const char *bundle, *profiles;
+    const char *bundle, *profiles, *only;
     int sizes[MAX_SIZES][2], n_sizes;
     int resolution, runs, threads;
 } options;
@@ -35,7 +37,7 @@ static int usage(const char *msg) {
 }
 
 static int parse_args(int argc, char **argv, options *o) {
-    *o = (options){.runs = 3, .threads = 2};
+    *o = (options){.runs = 3, .threads = 2, .resolution = I2I_RESOLUTION_BUNDLE};
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return usage("option needs a value");
@@ -43,6 +45,8 @@ static int parse_args(int argc, char **argv, options *o) {
             o->bundle = v;
         else if (!strcmp(a, "--profiles"))
             o->profiles = v;
+        else if (!strcmp(a, "--profile"))
+            o->only = v;
         else if (!strcmp(a, "--resolution"))
             o->resolution = atoi(v);
         else if (!strcmp(a, "--runs"))
@@ -87,7 +91,7 @@ static bool params_of(const profile *p, const options *o, i2i_params *out) {
     char err[256];
     if (profile_resolve(p, &q, &r, err, sizeof err) != 0) return false;
     *out = r.params;
-    if (o->resolution > 0) out->resolution = o->resolution;
+    if (o->resolution != I2I_RESOLUTION_BUNDLE) out->resolution = o->resolution;
     return true;
 }
 
@@ -124,8 +128,8 @@ static void run_size(const i2i_bundle *b, const profile_set *set, const options 
         printf("  %-14s %4dx%-5d D%-3d %4d steps %9.3f s", p->name, w, h, p->depth, p->steps,
                secs[i]);
         if (bs > 0)
-            printf("   %6.3fx %s (%+.1f %% latency)\n", secs[i] / bs, p->baseline,
-                   100.0 * (secs[i] / bs - 1));
+            printf("   %6.3fx %s (%+.1f %% latency)\n", secs[i] / bs,
+                   o->only ? "the first size" : p->baseline, 100.0 * (secs[i] / bs - 1));
         else
             printf("\n");
     }
@@ -144,8 +148,13 @@ int main(int argc, char **argv) {
         return fprintf(stderr, "job_bench: %s\n", err), 1;
     i2i_bundle *b = i2i_bundle_load(o.bundle, err, sizeof err);
     if (!b) return fprintf(stderr, "job_bench: %s: %s\n", o.bundle, err), 1;
-    printf("job_bench: bundle %s (task %s), %d thread(s), best of %d jobs after a warm-up\n",
-           o.bundle, i2i_bundle_task(b), o.threads, o.runs);
+    printf("job_bench: bundle %s (task %s), %d thread(s), best of %d jobs after a warm-up, "
+           "resolution %s\n",
+           o.bundle, i2i_bundle_task(b), o.threads, o.runs,
+           o.resolution == I2I_RESOLUTION_BUNDLE ? "the bundle's"
+           : o.resolution == 0                  ? "the input's own size"
+                                                : "as given");
+    if (o.resolution > 0) printf("  (working resolution %d)\n", o.resolution);
     for (int s = 0; s < o.n_sizes; s++)
         run_size(b, &set, &o, o.sizes[s][0], o.sizes[s][1]);
     i2i_bundle_free(b);

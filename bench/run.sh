@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks of the engine (dev tooling). Usage:
-#   bench/run.sh [unet|profiles|jobs|all] [extra unet_bench options, e.g. --sizes 32 --runs 5]
+#   bench/run.sh [unet|profiles|jobs|photos|all] [extra options, e.g. --sizes 32 --runs 5]
 # Environment: THREADS (default 2), BUILD_DIR (default <repo>/build-bench),
 #   I2I_REF (default <repo>/../shared/ref: the PyTorch reference used as the
 #   baseline; optional -- without it only our times are printed),
@@ -9,7 +9,9 @@
 # latents, D13/D9/D8) by us and by PyTorch eager in the same run, and the
 # ratio. "profiles": per-job cost of every shipped profile vs edit-full.
 # "jobs": whole jobs on tiny bundles (made here with i2i mkmodel): control vs
-# control-full and edit vs edit-full, measured in one run.
+# control-full and edit vs edit-full, measured in one run. "photos": edit
+# jobs against the photo size, at a fixed working resolution and at the
+# input's own size.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODE="${1:-unet}"
@@ -75,15 +77,31 @@ run_jobs() {
     --size 128x128 "$@"
 }
 
+# Whole edit jobs against the photo size: at a fixed working resolution the
+# time stays flat; at the input's own size (resolution 0) it grows.
+run_photos() {
+  local i2i; i2i=$(find "$BUILD_DIR" -name i2i -type f -perm -u+x | head -1)
+  [ -d "$OUT/edit" ] || "$i2i" mkmodel edit --size tiny --out "$OUT/edit" >/dev/null
+  echo "== edit job time against image size at resolution 512 (flat)"
+  "$BUILD_DIR/job_bench" --bundle "$OUT/edit" --profiles "$ROOT/profiles" --threads "$THREADS" \
+    --profile edit --resolution 512 --size 512x384 --size 1024x768 --size 2268x1512 \
+    --size 3000x4000 "$@"
+  echo "== edit job time against image size at the input's own size (resolution 0: growing)"
+  "$BUILD_DIR/job_bench" --bundle "$OUT/edit" --profiles "$ROOT/profiles" --threads "$THREADS" \
+    --profile edit --resolution 0 --size 512x384 --size 768x576 --size 1024x768 "$@"
+}
+
 case "$MODE" in
   unet) run_unet "$@" ;;
   profiles) "$BUILD_DIR/profile_cost" --profiles "$ROOT/profiles" --threads "$THREADS" "$@" ;;
   jobs) run_jobs "$@" ;;
+  photos) run_photos "$@" ;;
   all)
     run_unet "$@"
     "$BUILD_DIR/profile_cost" --profiles "$ROOT/profiles" --threads "$THREADS"
     run_jobs
+    run_photos
     ;;
-  *) echo "usage: bench/run.sh [unet|profiles|jobs|all] [options]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [unet|profiles|jobs|photos|all] [options]" >&2; exit 2 ;;
 esac
 echo "== load at the end: $(cat /proc/loadavg)"

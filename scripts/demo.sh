@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 checkout to a running service:
-# installs packages, builds, makes a tiny model bundle, starts i2i-serve on
-# 127.0.0.1:8080 (I2I_LISTEN overrides), submits a real edit request with
-# curl, polls the job to the end, saves the result, then keeps serving until
-# Ctrl-C. DEMO_EXIT=1 stops the server after the request instead.
+# installs packages, builds, makes tiny edit and control bundles, starts
+# i2i-serve on 127.0.0.1:8080 (I2I_LISTEN overrides) serving both, submits a
+# real edit request with curl, polls the job to the end, saves the result,
+# runs a ControlNet (canny) request, then keeps serving until Ctrl-C.
+# DEMO_EXIT=1 stops the server after the requests instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -14,9 +15,11 @@ OUT=${DEMO_OUT:-out/demo}
 LISTEN=${I2I_LISTEN:-127.0.0.1:8080}
 mkdir -p "$OUT"
 [ -f "$OUT/bundle/manifest.json" ] || build/i2i mkmodel edit --size tiny --out "$OUT/bundle"
+[ -f "$OUT/control/manifest.json" ] || build/i2i mkmodel control --size tiny --out "$OUT/control"
 python3 tests/tools/make_png.py "$OUT/input.png" 128 96
 
-build/i2i-serve --bundle "$OUT/bundle" --listen "$LISTEN" --access-log "$OUT/access.log" &
+build/i2i-serve --bundle "$OUT/bundle" --bundle "$OUT/control" --listen "$LISTEN" \
+  --access-log "$OUT/access.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT INT TERM
 BASE="http://$LISTEN"
@@ -41,6 +44,11 @@ echo "status: $STATUS"
 [ "$STATUS" = succeeded ] || exit 1
 curl -fsS -o "$OUT/result.png" "$BASE/v1/jobs/$JOB/result"
 echo "result: $OUT/result.png ($(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print("%dx%d PNG" % struct.unpack(">II", d[16:24]))' "$OUT/result.png"))"
+echo "== POST /v1/control (canny edges of the same image, waiting for the PNG)"
+CODE=$(curl -sS -o "$OUT/control.png" -w '%{http_code}' -H 'Prefer: wait=60' -H 'Accept: image/png' \
+  -F image=@"$OUT/input.png" -F prompt="a house by a lake" "$BASE/v1/control")
+[ "$CODE" = 200 ] || { echo "control request: HTTP $CODE" >&2; exit 1; }
+echo "result: $OUT/control.png ($(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print("%dx%d PNG" % struct.unpack(">II", d[16:24]))' "$OUT/control.png"))"
 if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
-echo "serving on $BASE (bundle $OUT/bundle) - Ctrl-C to stop"
+echo "serving on $BASE (bundles $OUT/bundle, $OUT/control) - Ctrl-C to stop"
 wait $SERVER
