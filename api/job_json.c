@@ -30,12 +30,13 @@ bool job_status_is_final(job_status s) {
 void api_format_time(double t, char *out, size_t outlen) {
     time_t secs = (time_t)floor(t);
     int ms = (int)((t - (double)secs) * 1000.0);
-    if (ms > 999) ms = 999;
+    /* clamped so the compiler can see the field is three digits */
+    unsigned msu = ms < 0 ? 0u : ms > 999 ? 999u : (unsigned)ms;
     struct tm tm;
     gmtime_r(&secs, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, outlen, "%s.%03dZ", base, ms);
+    char base[24];
+    if (strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0) base[0] = '\0';
+    snprintf(out, outlen, "%.19s.%03uZ", base, msu % 1000u);
 }
 
 /* A timestamp field, or JSON null when the moment has not come yet. */

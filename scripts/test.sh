@@ -8,7 +8,7 @@ JOBS=$(nproc)
 
 build_and_test() {
   local dir=$1; shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DI2I_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$JOBS"
   (cd "$dir" && ctest --output-on-failure -j"$JOBS")
 }

@@ -192,11 +192,21 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
     }
 }
 
-/* Refusals before any parsing: draining, or no bundle for the task. */
+/* Refusals before any parsing: loading, draining, or no bundle for the task. */
 static bool task_accepts(app *a, const api_task *t, http_response *resp) {
-    if (atomic_load(&a->state) == APP_DRAINING) {
+    const int state = atomic_load(&a->state);
+    if (state == APP_DRAINING) {
+        metrics_job_rejected(a->metrics, t->name, "draining");
         http_response_header(resp, "Retry-After", "5");
         http_response_error(resp, API_ERR_UNAVAILABLE, "the server is shutting down");
+        return false;
+    }
+    if (state == APP_LOADING || state == APP_FAILED) {
+        /* jobs queued now would wait on a load that may still fail */
+        http_response_header(resp, "Retry-After", "5");
+        http_response_error(resp, API_ERR_UNAVAILABLE, "%s",
+                            state == APP_LOADING ? "loading the model bundles"
+                                                 : "the model bundles failed to load");
         return false;
     }
     if (atomic_load(&a->state) == APP_READY && !app_serves_task(a, t->name)) {

@@ -20,6 +20,8 @@ if kill -0 "$SERVER_PID" 2>/dev/null; then
     check "... error envelope" is_error_json unavailable
     code=$(req POST /v1/edit -F image=@"$WORK/in.png" -F prompt=x)
     check "new job refused with 503 while draining (got $code)" [ "$code" = 503 ]
+    req GET /metrics >/dev/null
+    check "the refusal is counted as draining" grep -q '^i2i_jobs_rejected_total{task="edit",reason="draining"} 1' "$WORK/body"
     check "job still answers while draining" [ "$(req GET "/v1/jobs/$ID")" = 200 ]
     check "healthz still 200" [ "$(req GET /healthz)" = 200 ]
 else
@@ -41,10 +43,17 @@ start_server --workers 1 --drain-timeout 1
 code=$(req POST /v1/edit -F image=@"$WORK/in.png" -F prompt="too long" -F profile=edit-full -F num_inference_steps=100)
 ID=$(jget "$WORK/body" "j['id']")
 check "long job running" wait_status "$ID" running 200
+# a client waiting on it (Prefer: wait) hears how it ended
+curl -s -o "$WORK/waited" -H 'Prefer: wait=30' -X POST "$BASE/v1/edit" -F image=@"$WORK/in.png" \
+    -F prompt="too long" -F profile=edit-full -F num_inference_steps=100 -H 'Idempotency-Key: drain-w' &
+WAITER=$!
+sleep 0.5
 t0=$(date +%s)
 stop_server
 t1=$(date +%s)
 check "exit 0 after a drain timeout (got $SERVER_RC)" [ "$SERVER_RC" -eq 0 ]
 check "drain bounded by its timeout (took $((t1 - t0)) s)" [ $((t1 - t0)) -le 15 ]
 check "timeout logged" grep -q '"detail":"timeout' "$LOG"
+wait "$WAITER"
+check "the waiting client got its job's end: canceled with code shutdown" [ "$(jget "$WORK/waited" "(j['status'], j['error']['code'])" 2>/dev/null)" = "('canceled', 'shutdown')" ]
 finish
