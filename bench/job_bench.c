@@ -152,8 +152,8 @@ int main(int argc, char **argv) {
            "resolution %s\n",
            o.bundle, i2i_bundle_task(b), o.threads, o.runs,
            o.resolution == I2I_RESOLUTION_BUNDLE ? "the bundle's"
-           : o.resolution == 0                  ? "the input's own size"
-                                                : "as given");
+           : o.resolution == 0                   ? "the input's own size"
+                                                 : "as given");
     if (o.resolution > 0) printf("  (working resolution %d)\n", o.resolution);
     for (int s = 0; s < o.n_sizes; s++)
         run_size(b, &set, &o, o.sizes[s][0], o.sizes[s][1]);
