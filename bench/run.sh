@@ -84,11 +84,10 @@ run_photos() {
   [ -d "$OUT/edit" ] || "$i2i" mkmodel edit --size tiny --out "$OUT/edit" >/dev/null
   echo "== edit job time against image size at resolution 512 (flat)"
   "$BUILD_DIR/job_bench" --bundle "$OUT/edit" --profiles "$ROOT/profiles" --threads "$THREADS" \
-    --profile edit --resolution 512 --size 512x384 --size 1024x768 --size 2268x1512 \
-    --size 3000x4000 "$@"
+    --profile edit --resolution 512 --size 512x384 --size 2268x1512 --size 3000x4000 "$@"
   echo "== edit job time against image size at the input's own size (resolution 0: growing)"
   "$BUILD_DIR/job_bench" --bundle "$OUT/edit" --profiles "$ROOT/profiles" --threads "$THREADS" \
-    --profile edit --resolution 0 --size 512x384 --size 768x576 --size 1024x768 "$@"
+    --profile edit --resolution 0 --size 256x192 --size 384x288 --size 512x384 "$@"
 }
 
 case "$MODE" in
