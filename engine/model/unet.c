@@ -59,6 +59,21 @@ static bool check_heads(const unet_config *c, int ch, char *err, size_t errlen) 
     return true;
 }
 
+static bool check_spade(const unet_config *c, char *err, size_t errlen) {
+    if (c->spade_channels < 0 || c->spade_channels > 8192 || c->spade_hidden < 0 ||
+        c->spade_hidden > 8192) {
+        snprintf(err, errlen,
+                 "unet config: spade_channels (%d) and spade_hidden (%d) must be 0..8192",
+                 c->spade_channels, c->spade_hidden);
+        return false;
+    }
+    if (c->spade_channels > 0 && c->spade_hidden < 1) {
+        snprintf(err, errlen, "unet config: a SPADE U-Net needs spade_hidden");
+        return false;
+    }
+    return true;
+}
+
 static bool check_config(const unet_config *c, char *err, size_t errlen) {
     if (c->n_levels < 1 || c->n_levels > UNET_MAX_LEVELS) {
         snprintf(err, errlen, "unet config: channel_mult needs 1..%d entries, got %d",
@@ -101,14 +116,25 @@ static bool check_config(const unet_config *c, char *err, size_t errlen) {
         }
         if (!check_heads(c, c->channel_mult[l] * c->model_channels, err, errlen)) return false;
     }
-    return true;
+    return check_spade(c, err, errlen);
 }
 
 /* ---- layout walk ---- */
 
+/* A ResBlock, plus StableSR's SPADE when the config has one (ResBlockDual:
+ * every ResBlock of the network, encoder side, middle and decoder). */
+static void bind_res(const unet_config *c, const unet_binder *b, const char *pfx, int cin, int cout,
+                     unet_resblock *out) {
+    unet_bind_resblock(b, pfx, cin, cout, 4 * c->model_channels, out);
+    if (c->spade_channels < 1) return;
+    char name[UNET_NAME_MAX];
+    unet_namef(name, "%sspade.", pfx);
+    unet_bind_spade(b, name, cout, c->spade_channels, c->spade_hidden, &out->spade);
+}
+
 static void walk_input_blocks(const unet_config *c, const char *pfx, const unet_binder *b, unet *u,
                               int *skip_ch) {
-    const int mc = c->model_channels, emb = 4 * mc;
+    const int mc = c->model_channels;
     char name[UNET_NAME_MAX];
     int k = 0, ch = mc, ds = 1;
     unet_namef(name, "%sinput_blocks.0.0.", pfx);
@@ -121,7 +147,7 @@ static void walk_input_blocks(const unet_config *c, const char *pfx, const unet_
             unet_block *blk = &u->in[k];
             *blk = (unet_block){.kind = BLOCK_RES, .out_ch = cout, .downsamp = ds};
             unet_namef(name, "%sinput_blocks.%d.0.", pfx, k);
-            unet_bind_resblock(b, name, ch, cout, emb, &blk->res);
+            bind_res(c, b, name, ch, cout, &blk->res);
             ch = cout;
             if ((blk->has_attn = has_attention(c, ds))) {
                 int heads, hd;
@@ -145,24 +171,24 @@ static void walk_input_blocks(const unet_config *c, const char *pfx, const unet_
 }
 
 static void walk_middle(const unet_config *c, const char *pfx, const unet_binder *b, unet *u) {
-    const int ch = u->mid_ch, emb = 4 * c->model_channels;
+    const int ch = u->mid_ch;
     char name[UNET_NAME_MAX];
     int heads, hd;
     unet_config_heads(c, ch, &heads, &hd);
     unet_namef(name, "%smiddle_block.0.", pfx);
-    unet_bind_resblock(b, name, ch, ch, emb, &u->mid_res1);
+    bind_res(c, b, name, ch, ch, &u->mid_res1);
     unet_namef(name, "%smiddle_block.1.", pfx);
     unet_bind_transformer(b, name, ch, heads, hd, c->transformer_depth, c->context_dim,
                           c->use_linear_in_transformer, &u->mid_attn);
     unet_namef(name, "%smiddle_block.2.", pfx);
-    unet_bind_resblock(b, name, ch, ch, emb, &u->mid_res2);
+    bind_res(c, b, name, ch, ch, &u->mid_res2);
 }
 
 /* Mirror of the encoder: level by level from the bottom, num_res_blocks + 1
  * blocks each, the skips consumed last-in first-out. */
 static void walk_output_blocks(const unet_config *c, const char *pfx, const unet_binder *b, unet *u,
                                const int *skip_ch) {
-    const int mc = c->model_channels, emb = 4 * mc;
+    const int mc = c->model_channels;
     char name[UNET_NAME_MAX];
     int j = 0, ch = u->mid_ch, ds = 1 << (c->n_levels - 1), top = u->n;
     for (int l = c->n_levels - 1; l >= 0; l--) {
@@ -171,7 +197,7 @@ static void walk_output_blocks(const unet_config *c, const char *pfx, const unet
             unet_block *blk = &u->out[j];
             *blk = (unet_block){.kind = BLOCK_RES, .h_in = ch, .out_ch = cout};
             unet_namef(name, "%soutput_blocks.%d.0.", pfx, j);
-            unet_bind_resblock(b, name, ch + skip_ch[--top], cout, emb, &blk->res);
+            bind_res(c, b, name, ch + skip_ch[--top], cout, &blk->res);
             ch = cout;
             int layer = 1;
             if ((blk->has_attn = has_attention(c, ds))) {
@@ -244,12 +270,34 @@ static bool check_block_count(const unet_config *c, char *err, size_t errlen) {
     return true;
 }
 
-static unet *create_with(walk_fn fn, const weights *w, const char *prefix, const unet_config *cfg,
-                         char *err, size_t errlen) {
-    if (!w || !cfg) {
+/* StableSR hard-codes mlp_shared's width (128), but a file may differ (the
+ * tiny fixtures use 16): a config that leaves it 0 takes it from the first
+ * SPADE's weight. input_blocks.1.0 is a ResBlock in every layout. */
+static bool resolve_spade_hidden(const weights *w, const char *prefix, unet_config *c, char *err,
+                                 size_t errlen) {
+    if (c->spade_channels < 1 || c->spade_hidden != 0) return true;
+    char name[UNET_NAME_MAX];
+    snprintf(name, sizeof name, "%sinput_blocks.1.0.spade.mlp_shared.0.weight", prefix);
+    ts_tensor *t = weights_has(w, name) ? weights_get(w, name) : NULL;
+    if (!t || ts_ndim(t) != 4) {
+        snprintf(err, errlen, "unet: SPADE U-Net without a 4-d tensor '%s'", name);
+        ts_error_clear();
+        return false;
+    }
+    c->spade_hidden = (int)ts_dim(t, 0);
+    return true;
+}
+
+static unet *create_with(walk_fn fn, const weights *w, const char *prefix,
+                         const unet_config *cfg_in, char *err, size_t errlen) {
+    if (!w || !cfg_in) {
         snprintf(err, errlen, "unet: no weights or config");
         return NULL;
     }
+    prefix = prefix ? prefix : "";
+    unet_config resolved = *cfg_in;
+    const unet_config *cfg = &resolved;
+    if (!resolve_spade_hidden(w, prefix, &resolved, err, errlen)) return NULL;
     if (!check_config(cfg, err, errlen) || !check_block_count(cfg, err, errlen)) return NULL;
     if (ts_failed()) { /* the walk stops at the first error; don't blame an old one on it */
         snprintf(err, errlen, "unet: earlier tensor error pending: %s", ts_last_error());
@@ -261,7 +309,7 @@ static unet *create_with(walk_fn fn, const weights *w, const char *prefix, const
         return NULL;
     }
     const unet_binder b = {load_bind, (void *)w};
-    fn(cfg, prefix ? prefix : "", &b, u);
+    fn(cfg, prefix, &b, u);
     if (ts_failed()) {
         snprintf(err, errlen, "unet: %s", ts_last_error());
         ts_error_clear();
@@ -360,8 +408,32 @@ bool unet_encoder_params_foreach(const unet_config *cfg, const char *prefix, par
 
 /* ---- forward ---- */
 
-static ts_tensor *run_block(const unet_block *blk, ts_tensor *h, ts_tensor *emb_act,
-                            ts_tensor *context) {
+/* What every block of one forward shares. */
+typedef struct fwd_ctx {
+    ts_tensor *emb_act; /* SiLU(time embedding) */
+    ts_tensor *context;
+    ts_tensor *const *feats; /* SFT U-Net: struct features, one per width; else NULL */
+    int n_feats;
+} fwd_ctx;
+
+/* The struct feature map of h's width (StableSR keys them by width); NULL for
+ * a plain U-Net. A SPADE U-Net without one is an error. */
+static ts_tensor *feat_for(const unet *u, const fwd_ctx *f, ts_tensor *h) {
+    if (u->cfg.spade_channels < 1 || !h) return NULL;
+    for (int i = 0; i < f->n_feats; i++)
+        if (f->feats[i] && ts_dim(f->feats[i], 3) == ts_dim(h, 3)) return f->feats[i];
+    ts_error_set("unet: no struct feature map of width %lld", (long long)ts_dim(h, 3));
+    return NULL;
+}
+
+static ts_tensor *res_forward(const unet *u, const unet_resblock *p, ts_tensor *h,
+                              const fwd_ctx *f) {
+    ts_tensor *seg = feat_for(u, f, h);
+    if (ts_failed()) return NULL;
+    return unet_resblock_forward_sft(p, h, f->emb_act, seg);
+}
+
+static ts_tensor *run_block(const unet *u, const unet_block *blk, ts_tensor *h, const fwd_ctx *f) {
     switch (blk->kind) {
     case BLOCK_CONV_IN:
         return ts_conv2d(h, blk->conv.w, blk->conv.b, 1, 1);
@@ -371,17 +443,17 @@ static ts_tensor *run_block(const unet_block *blk, ts_tensor *h, ts_tensor *emb_
         break;
     }
     ts_scope s = ts_scope_begin();
-    h = unet_resblock_forward(&blk->res, h, emb_act);
-    if (blk->has_attn) h = unet_transformer_forward(&blk->attn, h, context);
+    h = res_forward(u, &blk->res, h, f);
+    if (blk->has_attn) h = unet_transformer_forward(&blk->attn, h, f->context);
     if (blk->up.w) h = unet_upsample(&blk->up, h);
     return ts_scope_end_keep(s, h);
 }
 
-static ts_tensor *run_middle(const unet *u, ts_tensor *h, ts_tensor *emb_act, ts_tensor *context) {
+static ts_tensor *run_middle(const unet *u, ts_tensor *h, const fwd_ctx *f) {
     ts_scope s = ts_scope_begin();
-    h = unet_resblock_forward(&u->mid_res1, h, emb_act);
-    h = unet_transformer_forward(&u->mid_attn, h, context);
-    return ts_scope_end_keep(s, unet_resblock_forward(&u->mid_res2, h, emb_act));
+    h = res_forward(u, &u->mid_res1, h, f);
+    h = unet_transformer_forward(&u->mid_attn, h, f->context);
+    return ts_scope_end_keep(s, res_forward(u, &u->mid_res2, h, f));
 }
 
 /* SiLU(time_embed(sinusoid(t))): the only form the ResBlocks consume. */
@@ -454,21 +526,39 @@ static bool check_inputs(const unet *u, ts_tensor *x, const float *t, ts_tensor 
     return true;
 }
 
-ts_tensor *unet_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context, int depth,
-                        ts_tensor *const *control) {
-    if (!check_inputs(u, x, t, context, depth, true)) return NULL;
+static bool check_feats(const unet *u, ts_tensor *const *feats, int n_feats) {
+    if ((u->cfg.spade_channels > 0) != (feats != NULL)) {
+        ts_error_set(u->cfg.spade_channels > 0 ? "unet: a SPADE U-Net needs struct features"
+                                               : "unet: struct features given to a plain U-Net");
+        return false;
+    }
+    for (int i = 0; feats && i < n_feats; i++) {
+        if (!feats[i]) return false; /* an earlier op failed and set the error */
+        if (ts_ndim(feats[i]) != 4 || ts_dim(feats[i], 1) != u->cfg.spade_channels) {
+            ts_error_set("unet: struct feature %d must be [B, %d, h, w]", i, u->cfg.spade_channels);
+            return false;
+        }
+    }
+    return true;
+}
+
+static ts_tensor *forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context,
+                          int depth, ts_tensor *const *control, ts_tensor *const *feats,
+                          int n_feats) {
+    if (!check_inputs(u, x, t, context, depth, true) || !check_feats(u, feats, n_feats))
+        return NULL;
     const int n = u->n, kept = depth <= n ? depth : n;
     ts_scope s = ts_scope_begin();
-    ts_tensor *emb_act = time_embedding_act(u, t, (int)ts_dim(x, 0));
+    const fwd_ctx f = {time_embedding_act(u, t, (int)ts_dim(x, 0)), context, feats, n_feats};
     ts_tensor *skips[UNET_MAX_INPUT_BLOCKS];
     ts_tensor *h = x;
     for (int i = 0; i < kept; i++) {
-        h = run_block(&u->in[i], h, emb_act, context);
+        h = run_block(u, &u->in[i], h, &f);
         /* ControlNet residuals go to the skips only, never into the encoder's own path. */
         skips[i] = control ? add_residual(h, control[i], i) : h;
     }
     if (depth == n + 1) {
-        h = run_middle(u, h, emb_act, context);
+        h = run_middle(u, h, &f);
         if (control) h = add_residual(h, control[n], n);
     } else {
         /* The dropped inner part delivers zeros (and gets no control residual). */
@@ -478,23 +568,37 @@ ts_tensor *unet_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *
     }
     for (int j = n - kept; j < n; j++) {
         ts_tensor *parts[2] = {h, skips[n - 1 - j]};
-        h = run_block(&u->out[j], ts_cat(parts, 2, 1), emb_act, context);
+        h = run_block(u, &u->out[j], ts_cat(parts, 2, 1), &f);
     }
     h = ts_conv2d(unet_norm_silu(&u->out_norm, h), u->out_conv.w, u->out_conv.b, 1, 1);
     return ts_scope_end_keep(s, h);
 }
 
+ts_tensor *unet_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context, int depth,
+                        ts_tensor *const *control) {
+    return forward(u, x, t, context, depth, control, NULL, 0);
+}
+
+ts_tensor *unet_forward_sft(const unet *u, ts_tensor *x, const float *t, ts_tensor *context,
+                            int depth, ts_tensor *const *feats, int n_feats) {
+    if (!feats || n_feats < 1) {
+        ts_error_set("unet: unet_forward_sft needs struct features");
+        return NULL;
+    }
+    return forward(u, x, t, context, depth, NULL, feats, n_feats);
+}
+
 bool unet_encoder_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context,
                           int n_blocks, ts_tensor *after_first, ts_tensor **outs) {
-    if (!check_inputs(u, x, t, context, n_blocks, false)) return false;
+    if (!check_inputs(u, x, t, context, n_blocks, false) || !check_feats(u, NULL, 0)) return false;
     const int n = u->n, kept = n_blocks <= n ? n_blocks : n;
-    ts_tensor *emb_act = time_embedding_act(u, t, (int)ts_dim(x, 0));
+    const fwd_ctx f = {time_embedding_act(u, t, (int)ts_dim(x, 0)), context, NULL, 0};
     ts_tensor *h = x;
     for (int i = 0; i < kept; i++) {
-        h = run_block(&u->in[i], h, emb_act, context);
+        h = run_block(u, &u->in[i], h, &f);
         if (i == 0 && after_first) h = ts_add(h, after_first);
         outs[i] = h;
     }
-    if (n_blocks == n + 1) outs[n] = run_middle(u, h, emb_act, context);
+    if (n_blocks == n + 1) outs[n] = run_middle(u, h, &f);
     return !ts_failed();
 }

@@ -61,6 +61,14 @@ bool unet_params_foreach(const unet_config *cfg, const char *prefix, param_fn fn
  * one unet. Intermediates are freed before returning. */
 ts_tensor *unet_forward(const unet *u, ts_tensor *x, const float *t, ts_tensor *context, int depth,
                         ts_tensor *const *control);
+/* StableSR's SFT U-Net (cfg.spade_channels > 0; unet_forward refuses it):
+ * as unet_forward without control, and every ResBlock that runs - encoder
+ * side, middle, decoder - is modulated by the struct feature map of its own
+ * spatial width, picked from feats[0..n_feats-1] ([B, spade_channels, h, w],
+ * e.g. sr_encoder_forward's output). Depth-skip drops blocks exactly as for
+ * the plain U-Net; the features are the same at every depth. */
+ts_tensor *unet_forward_sft(const unet *u, ts_tensor *x, const float *t, ts_tensor *context,
+                            int depth, ts_tensor *const *feats, int n_feats);
 
 /* ---- the encoder half, which ControlNet copies ----
  * time_embed, the input blocks and the middle block under `prefix` (e.g.

@@ -70,8 +70,36 @@ void unet_bind_resblock(const unet_binder *b, const char *prefix, int cin, int c
     unet_bind_norm(b, sub(n, prefix, "out_layers.0."), cout, &out->out_norm);
     unet_bind_conv(b, sub(n, prefix, "out_layers.3."), cout, cout, 3, &out->out_conv);
     out->skip = (unet_wb){NULL, NULL};
+    out->spade = (unet_spade){0};
     if (cin != cout)
         unet_bind_conv(b, sub(n, prefix, "skip_connection."), cout, cin, 1, &out->skip);
+}
+
+void unet_bind_spade(const unet_binder *b, const char *prefix, int channels, int semb, int hidden,
+                     unet_spade *out) {
+    char n[UNET_NAME_MAX];
+    unet_bind_norm(b, sub(n, prefix, "param_free_norm."), channels, &out->norm);
+    unet_bind_conv(b, sub(n, prefix, "mlp_shared.0."), hidden, semb, 3, &out->shared);
+    unet_bind_conv(b, sub(n, prefix, "mlp_gamma."), channels, hidden, 3, &out->gamma);
+    unet_bind_conv(b, sub(n, prefix, "mlp_beta."), channels, hidden, 3, &out->beta);
+}
+
+/* Conv1d with kernel 1: weight [cout, cin, 1]. */
+static void bind_conv1x1_1d(const unet_binder *b, const char *name, int cout, int cin,
+                            unet_wb *out) {
+    const int64_t ws[3] = {cout, cin, 1}, bs[1] = {cout};
+    out->w = bind_one(b, name, "weight", ws, 3);
+    out->b = bind_one(b, name, "bias", bs, 1);
+}
+
+void unet_bind_legacy_attention(const unet_binder *b, const char *prefix, int channels, int heads,
+                                unet_legacy_attention *out) {
+    char n[UNET_NAME_MAX];
+    out->channels = channels;
+    out->heads = heads;
+    unet_bind_norm(b, sub(n, prefix, "norm."), channels, &out->norm);
+    bind_conv1x1_1d(b, sub(n, prefix, "qkv."), 3 * channels, channels, &out->qkv);
+    bind_conv1x1_1d(b, sub(n, prefix, "proj_out."), channels, channels, &out->proj_out);
 }
 
 static void bind_attention(const unet_binder *b, const char *prefix, int inner, int kv_dim,
@@ -157,14 +185,60 @@ ts_tensor *unet_norm_silu(const unet_wb *norm, ts_tensor *x) {
     return ts_silu(ts_group_norm(x, UNET_GROUPS, norm->w, norm->b, RES_NORM_EPS));
 }
 
-ts_tensor *unet_resblock_forward(const unet_resblock *p, ts_tensor *x, ts_tensor *emb_act) {
+/* GN(h) * (1 + gamma) + beta, written as n + n*gamma + beta to skip a ones tensor. */
+static ts_tensor *spade_forward(const unet_spade *p, ts_tensor *h, ts_tensor *seg) {
+    if (!h) return NULL;
+    if (!seg || ts_ndim(seg) != 4 || ts_dim(seg, 0) != ts_dim(h, 0) ||
+        ts_dim(seg, 2) != ts_dim(h, 2) || ts_dim(seg, 3) != ts_dim(h, 3)) {
+        ts_error_set("unet: SPADE needs struct features [%lld, C, %lld, %lld]",
+                     (long long)ts_dim(h, 0), (long long)ts_dim(h, 2), (long long)ts_dim(h, 3));
+        return NULL;
+    }
+    ts_tensor *a = ts_relu(conv(seg, &p->shared, 1, 1));
+    ts_tensor *n = ts_group_norm(h, UNET_GROUPS, p->norm.w, p->norm.b, RES_NORM_EPS);
+    ts_tensor *mod = ts_add(n, ts_mul(n, conv(a, &p->gamma, 1, 1)));
+    return ts_add(mod, conv(a, &p->beta, 1, 1));
+}
+
+ts_tensor *unet_resblock_forward_sft(const unet_resblock *p, ts_tensor *x, ts_tensor *emb_act,
+                                     ts_tensor *seg) {
     ts_scope s = ts_scope_begin();
     ts_tensor *h = conv(unet_norm_silu(&p->in_norm, x), &p->in_conv, 1, 1);
     const int64_t eshape[4] = {ts_dim(emb_act, 0), p->cout, 1, 1};
     ts_tensor *e = ts_reshape(ts_linear(emb_act, p->emb_proj.w, p->emb_proj.b), eshape, 4);
     h = conv(unet_norm_silu(&p->out_norm, ts_add(h, e)), &p->out_conv, 1, 1);
+    /* ResBlockDual: SPADE after the whole of out_layers, before the skip sum. */
+    if (p->spade.shared.w) h = spade_forward(&p->spade, h, seg);
     ts_tensor *skip = p->skip.w ? conv(x, &p->skip, 1, 0) : x;
     return ts_scope_end_keep(s, ts_add(skip, h));
+}
+
+ts_tensor *unet_resblock_forward(const unet_resblock *p, ts_tensor *x, ts_tensor *emb_act) {
+    return unet_resblock_forward_sft(p, x, emb_act, NULL);
+}
+
+/* A Conv1d k=1 weight [cout, cin, 1] applied as a 1x1 conv on the NCHW map. */
+static ts_tensor *conv1x1_1d(ts_tensor *x, const unet_wb *p) {
+    const int64_t w4[4] = {ts_dim(p->w, 0), ts_dim(p->w, 1), 1, 1};
+    return ts_conv2d(x, ts_reshape(p->w, w4, 4), p->b, 1, 0);
+}
+
+ts_tensor *unet_legacy_attention_forward(const unet_legacy_attention *p, ts_tensor *x) {
+    ts_scope s = ts_scope_begin();
+    const int64_t b = ts_dim(x, 0), h = ts_dim(x, 2), w = ts_dim(x, 3);
+    const int64_t hc = p->channels / p->heads;
+    ts_tensor *y = ts_group_norm(x, UNET_GROUPS, p->norm.w, p->norm.b, RES_NORM_EPS);
+    ts_tensor *qkv = conv1x1_1d(y, &p->qkv);
+    /* Legacy layout: per head, rows [3hc*i, 3hc*i + hc) are q, then k, then v. */
+    const int64_t split[3] = {b * p->heads, 3 * hc, h * w};
+    qkv = ts_reshape(qkv, split, 3);
+    ts_tensor *part[3];
+    for (int i = 0; i < 3; i++) /* [B*heads, hc, N] -> tokens [B*heads, N, hc] */
+        part[i] = ts_transpose(ts_narrow(qkv, 1, i * hc, hc), 1, 2);
+    ts_tensor *o = ts_attention(part[0], part[1], part[2], 1, false);
+    const int64_t img[4] = {b, p->channels, h, w};
+    o = ts_reshape(ts_transpose(o, 1, 2), img, 4);
+    return ts_scope_end_keep(s, ts_add(x, conv1x1_1d(o, &p->proj_out)));
 }
 
 /* Multi-head attention; keys and values from src (x itself for self-attention). */

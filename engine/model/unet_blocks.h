@@ -33,11 +33,27 @@ typedef struct unet_wb {
     ts_tensor *w, *b; /* weight and bias; NULL when the layer is absent */
 } unet_wb;
 
+/* StableSR's SPADE (SFT) on a ResBlock's residual branch h:
+ * GN(h) * (1 + gamma(a)) + beta(a), a = ReLU(conv3x3(struct features)).
+ * norm is a GroupNorm32 with affine parameters despite its LDM name
+ * param_free_norm. */
+typedef struct unet_spade {
+    unet_wb norm, shared, gamma, beta; /* shared.w NULL: the ResBlock has no SPADE */
+} unet_spade;
+
 typedef struct unet_resblock {
     int cin, cout;
     unet_wb in_norm, in_conv, emb_proj, out_norm, out_conv;
-    unet_wb skip; /* 1x1 conv when cin != cout, else absent (identity) */
+    unet_wb skip;     /* 1x1 conv when cin != cout, else absent (identity) */
+    unet_spade spade; /* StableSR ResBlockDual only */
 } unet_resblock;
+
+/* openaimodel AttentionBlock as StableSR's encoder uses it (QKVAttentionLegacy):
+ * GroupNorm32, qkv and proj_out as Conv1d k=1, heads split before q/k/v. */
+typedef struct unet_legacy_attention {
+    int channels, heads;
+    unet_wb norm, qkv, proj_out;
+} unet_legacy_attention;
 
 typedef struct unet_attention {
     ts_tensor *to_q, *to_k, *to_v; /* bias-free */
@@ -67,6 +83,13 @@ void unet_bind_norm(const unet_binder *b, const char *name, int channels, unet_w
 /* prefix like "model.diffusion_model.input_blocks.1.0." (ending with a dot). */
 void unet_bind_resblock(const unet_binder *b, const char *prefix, int cin, int cout, int emb_dim,
                         unet_resblock *out);
+/* prefix like "...input_blocks.1.0.spade." ; channels = the ResBlock's cout,
+ * semb = struct feature width, hidden = mlp_shared width. */
+void unet_bind_spade(const unet_binder *b, const char *prefix, int channels, int semb, int hidden,
+                     unet_spade *out);
+/* prefix like "...input_blocks.1.1." (norm, qkv, proj_out below it). */
+void unet_bind_legacy_attention(const unet_binder *b, const char *prefix, int channels, int heads,
+                                unet_legacy_attention *out);
 void unet_bind_transformer(const unet_binder *b, const char *prefix, int channels, int heads,
                            int head_dim, int depth, int context_dim, bool linear,
                            unet_transformer *out);
@@ -82,6 +105,12 @@ ts_tensor *unet_norm_silu(const unet_wb *norm, ts_tensor *x);
 /* emb_act is SiLU(time embedding) [B, emb_dim]: the same for every ResBlock,
  * so callers compute it once per forward. */
 ts_tensor *unet_resblock_forward(const unet_resblock *p, ts_tensor *x, ts_tensor *emb_act);
+/* The same with SPADE: seg [B, semb, H, W] at x's spatial size; required when
+ * the block has a SPADE, ignored (may be NULL) when it has none. */
+ts_tensor *unet_resblock_forward_sft(const unet_resblock *p, ts_tensor *x, ts_tensor *emb_act,
+                                     ts_tensor *seg);
+/* x [B, C, H, W] -> x + proj_out(attention(qkv(GN(x)))), same shape. */
+ts_tensor *unet_legacy_attention_forward(const unet_legacy_attention *p, ts_tensor *x);
 /* x [B, C, H, W], context [B, L, context_dim] -> [B, C, H, W]. */
 ts_tensor *unet_transformer_forward(const unet_transformer *p, ts_tensor *x, ts_tensor *context);
 /* 3x3 stride-2 conv with padding 1 on every side (LDM Downsample, unlike the VAE's). */

@@ -22,6 +22,13 @@ typedef struct unet_config {
     int context_dim;
     int transformer_depth;
     bool use_linear_in_transformer; /* SD-2.x: linear proj_in/proj_out */
+    /* StableSR's SFT U-Net (UNetModelDualcondV2): every ResBlock carries a
+     * SPADE fed with struct features of spade_channels (the time-aware
+     * encoder's out_channels); 0 = a plain U-Net. spade_hidden is the width of
+     * mlp_shared (128 in StableSR); unet_create reads it from the weights when
+     * it is 0, the parameter listing needs it set. Neither is an LDM JSON key. */
+    int spade_channels;
+    int spade_hidden;
 } unet_config;
 
 /* Named presets: "sd15", "sd21" (SD-2.1-base, as used by StableSR), "ip2p". */

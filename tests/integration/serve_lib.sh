@@ -129,8 +129,10 @@ wait_status() {
     return 1
 }
 
-# png_size FILE: prints "W H" from a PNG's IHDR.
+# png_size FILE: prints "W H" from a PNG's IHDR (a JSON body instead: the
+# body itself on stderr, so a failed job shows why).
 png_size() {
     /usr/bin/python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(24); \
-assert d[:8]==b'\x89PNG\r\n\x1a\n', 'not a PNG'; print(*struct.unpack('>II', d[16:24]))" "$1"
+assert d[:8]==b'\x89PNG\r\n\x1a\n', 'not a PNG: ' + open(sys.argv[1],errors='replace').read(400); \
+print(*struct.unpack('>II', d[16:24]))" "$1"
 }
