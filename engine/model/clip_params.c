@@ -1,5 +1,6 @@
 /* CLIP text configuration and parameter layout (HF CLIPTextModel names). */
 #include "clip_text.h"
+#include "weight_binding.h"
 #include "config_json.h"
 
 #include <jansson.h>
@@ -163,20 +164,9 @@ void clip_text_tensors_walk(const clip_text_config *c, const char *prefix, clip_
     layer_norm(&wk, &out->final_layer_norm, "final_layer_norm", c->width);
 }
 
-typedef struct list_ctx {
-    param_fn fn;
-    void *user;
-} list_ctx;
-
-static ts_tensor *list_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    const list_ctx *ctx = user;
-    ctx->fn(ctx->user, name, shape, ndim);
-    return NULL;
-}
-
 void clip_text_params_foreach(const clip_text_config *c, const char *prefix, param_fn fn,
                               void *user) {
-    list_ctx ctx = {fn, user};
+    weight_lister ctx = {fn, user};
     clip_text_tensors scratch; /* the walk needs somewhere to store; nothing is bound */
-    clip_text_tensors_walk(c, prefix, list_bind, &ctx, &scratch);
+    clip_text_tensors_walk(c, prefix, weight_bind_list, &ctx, &scratch);
 }

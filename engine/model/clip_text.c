@@ -1,6 +1,7 @@
 /* CLIP text transformer forward on the tensor shim; the layout comes from
  * clip_params.c. */
 #include "clip_text.h"
+#include "weight_binding.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,6 @@ struct clip_text {
     clip_text_config cfg;
     clip_text_tensors t;
 };
-
-static ts_tensor *load_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    const weights *w = user;
-    if (ts_failed()) return NULL; /* report the first problem only */
-    return weights_get_shaped(w, name, shape, ndim);
-}
 
 clip_text *clip_text_create(const weights *w, const char *prefix, const clip_text_config *c,
                             char *err, size_t errlen) {
@@ -35,7 +30,7 @@ clip_text *clip_text_create(const weights *w, const char *prefix, const clip_tex
         return NULL;
     }
     m->cfg = *c;
-    clip_text_tensors_walk(c, prefix, load_bind, (void *)w, &m->t);
+    clip_text_tensors_walk(c, prefix, weight_bind_load, (void *)w, &m->t);
     if (ts_failed()) {
         snprintf(err, errlen, "clip: %s", ts_last_error());
         ts_error_clear();

@@ -1,5 +1,6 @@
 /* ControlNet: configuration, binding in the cldm layout, and the forward. */
 #include "controlnet.h"
+#include "weight_binding.h"
 #include "config_json.h"
 #include "unet_blocks.h"
 
@@ -94,11 +95,6 @@ static bool bind_own(const controlnet_config *cfg, const char *pfx, const unet_b
     return true;
 }
 
-static ts_tensor *load_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    if (ts_failed()) return NULL; /* report the first problem only */
-    return weights_get_shaped(user, name, shape, ndim);
-}
-
 controlnet *controlnet_create(const weights *w, const char *prefix, const controlnet_config *cfg,
                               char *err, size_t errlen) {
     const char *pfx = prefix ? prefix : "";
@@ -106,7 +102,7 @@ controlnet *controlnet_create(const weights *w, const char *prefix, const contro
     if (!c) return snprintf(err, errlen, "controlnet: out of memory"), NULL;
     c->cfg = *cfg;
     c->enc = unet_encoder_create(w, pfx, &cfg->unet, err, errlen);
-    const unet_binder b = {load_bind, (void *)w};
+    const unet_binder b = {weight_bind_load, (void *)w};
     if (!c->enc || !bind_own(cfg, pfx, &b, c, err, errlen)) {
         controlnet_free(c);
         return NULL;
@@ -130,25 +126,14 @@ const controlnet_config *controlnet_get_config(const controlnet *c) {
     return &c->cfg;
 }
 
-typedef struct list_ctx {
-    param_fn fn;
-    void *user;
-} list_ctx;
-
-static ts_tensor *list_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    const list_ctx *l = user;
-    l->fn(l->user, name, shape, ndim);
-    return NULL;
-}
-
 bool controlnet_params_foreach(const controlnet_config *cfg, const char *prefix, param_fn fn,
                                void *user, char *err, size_t errlen) {
     const char *pfx = prefix ? prefix : "";
     if (!unet_encoder_params_foreach(&cfg->unet, pfx, fn, user, err, errlen)) return false;
     controlnet *scratch = calloc(1, sizeof *scratch);
     if (!scratch) return snprintf(err, errlen, "controlnet: out of memory"), false;
-    list_ctx l = {fn, user};
-    const unet_binder b = {list_bind, &l};
+    weight_lister l = {fn, user};
+    const unet_binder b = {weight_bind_list, &l};
     bool ok = bind_own(cfg, pfx, &b, scratch, err, errlen);
     free(scratch);
     return ok;

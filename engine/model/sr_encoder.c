@@ -1,6 +1,7 @@
 /* StableSR time-aware encoder: config, the layout walk (names and shapes in
  * state-dict order), loading and the forward. Blocks from unet_blocks.c. */
 #include "sr_encoder.h"
+#include "weight_binding.h"
 #include "config_json.h"
 #include "unet.h"
 #include "unet_blocks.h"
@@ -224,11 +225,6 @@ static void walk(const sr_encoder_config *c, const char *pfx, const unet_binder 
 
 /* ---- loading and listing ---- */
 
-static ts_tensor *load_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    if (ts_failed()) return NULL; /* report the first problem only */
-    return weights_get_shaped(user, name, shape, ndim);
-}
-
 static bool check_block_count(const sr_encoder_config *c, char *err, size_t errlen) {
     if (c->n_levels * (c->num_res_blocks + 1) <= UNET_MAX_INPUT_BLOCKS) return true;
     snprintf(err, errlen, "sr encoder config: too many input blocks (at most %d)",
@@ -246,7 +242,7 @@ sr_encoder *sr_encoder_create(const weights *w, const char *prefix, const sr_enc
     }
     sr_encoder *e = calloc(1, sizeof *e);
     if (!e) return snprintf(err, errlen, "sr encoder: out of memory"), NULL;
-    const unet_binder b = {load_bind, (void *)w};
+    const unet_binder b = {weight_bind_load, (void *)w};
     walk(cfg, prefix ? prefix : "", &b, e);
     if (ts_failed()) {
         snprintf(err, errlen, "sr encoder: %s", ts_last_error());
@@ -265,24 +261,13 @@ int sr_encoder_num_feats(const sr_encoder *e) {
     return e->cfg.n_levels;
 }
 
-typedef struct list_ctx {
-    param_fn fn;
-    void *user;
-} list_ctx;
-
-static ts_tensor *list_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    const list_ctx *l = user;
-    l->fn(l->user, name, shape, ndim);
-    return NULL;
-}
-
 bool sr_encoder_params_foreach(const sr_encoder_config *cfg, const char *prefix, param_fn fn,
                                void *user, char *err, size_t errlen) {
     if (!check_config(cfg, err, errlen) || !check_block_count(cfg, err, errlen)) return false;
     sr_encoder *scratch = calloc(1, sizeof *scratch);
     if (!scratch) return snprintf(err, errlen, "sr encoder: out of memory"), false;
-    list_ctx l = {fn, user};
-    const unet_binder b = {list_bind, &l};
+    weight_lister l = {fn, user};
+    const unet_binder b = {weight_bind_list, &l};
     walk(cfg, prefix ? prefix : "", &b, scratch);
     free(scratch);
     return true;

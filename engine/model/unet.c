@@ -2,6 +2,7 @@
  * block structure, names and shapes of the U-Net), loading, and the forward.
  * The blocks themselves live in unet_blocks.c. */
 #include "unet.h"
+#include "weight_binding.h"
 #include "unet_blocks.h"
 
 #include <math.h>
@@ -255,11 +256,6 @@ static void walk_encoder_only(const unet_config *c, const char *pfx, const unet_
 
 /* ---- loading ---- */
 
-static ts_tensor *load_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    if (ts_failed()) return NULL; /* report the first problem only */
-    return weights_get_shaped(user, name, shape, ndim);
-}
-
 static bool check_block_count(const unet_config *c, char *err, size_t errlen) {
     const int n = unet_config_n_input_blocks(c);
     if (n > UNET_MAX_INPUT_BLOCKS) {
@@ -308,7 +304,7 @@ static unet *create_with(walk_fn fn, const weights *w, const char *prefix,
         snprintf(err, errlen, "unet: out of memory");
         return NULL;
     }
-    const unet_binder b = {load_bind, (void *)w};
+    const unet_binder b = {weight_bind_load, (void *)w};
     fn(cfg, prefix, &b, u);
     if (ts_failed()) {
         snprintf(err, errlen, "unet: %s", ts_last_error());
@@ -351,17 +347,6 @@ int unet_skip_channels(const unet *u, int i) {
     return i == u->n ? u->mid_ch : u->in[i].out_ch;
 }
 
-typedef struct list_ctx {
-    param_fn fn;
-    void *user;
-} list_ctx;
-
-static ts_tensor *list_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    const list_ctx *l = user;
-    l->fn(l->user, name, shape, ndim);
-    return NULL;
-}
-
 static bool foreach_with(walk_fn walker, const unet_config *cfg, const char *prefix, param_fn fn,
                          void *user, char *err, size_t errlen) {
     if (!check_config(cfg, err, errlen) || !check_block_count(cfg, err, errlen)) return false;
@@ -370,8 +355,8 @@ static bool foreach_with(walk_fn walker, const unet_config *cfg, const char *pre
         snprintf(err, errlen, "unet: out of memory");
         return false;
     }
-    list_ctx l = {fn, user};
-    const unet_binder b = {list_bind, &l};
+    weight_lister l = {fn, user};
+    const unet_binder b = {weight_bind_list, &l};
     walker(cfg, prefix ? prefix : "", &b, scratch);
     free(scratch);
     return true;

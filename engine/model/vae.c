@@ -1,6 +1,7 @@
 /* AutoencoderKL forward on the tensor shim. The layout (names, shapes) comes
  * from vae_params.c; this file only loads it and runs the graph. */
 #include "vae.h"
+#include "weight_binding.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +15,6 @@ struct vae {
 };
 
 /* ---- loading ---- */
-
-static ts_tensor *load_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    const weights *w = user;
-    if (ts_failed()) return NULL; /* report the first problem only */
-    return weights_get_shaped(w, name, shape, ndim);
-}
 
 vae *vae_create(const weights *w, const char *prefix, const vae_config *c, char *err,
                 size_t errlen) {
@@ -38,7 +33,7 @@ vae *vae_create(const weights *w, const char *prefix, const vae_config *c, char 
         return NULL;
     }
     v->cfg = *c;
-    vae_tensors_walk(c, prefix, load_bind, (void *)w, &v->t);
+    vae_tensors_walk(c, prefix, weight_bind_load, (void *)w, &v->t);
     if (ts_failed()) {
         snprintf(err, errlen, "vae: %s", ts_last_error());
         ts_error_clear();

@@ -2,6 +2,7 @@
  * AutoencoderKL tensor names and shapes. The loader (vae.c), the parameter
  * enumerator and the bundle writer all walk this same layout. */
 #include "vae.h"
+#include "weight_binding.h"
 #include "config_json.h"
 
 #include <jansson.h>
@@ -267,19 +268,8 @@ void vae_tensors_walk(const vae_config *c, const char *prefix, vae_bind_fn bind,
     conv(&wk, &out->post_quant_conv, "post_quant_conv", NULL, c->z_channels, c->embed_dim, 1);
 }
 
-typedef struct list_ctx {
-    param_fn fn;
-    void *user;
-} list_ctx;
-
-static ts_tensor *list_bind(void *user, const char *name, const int64_t *shape, int ndim) {
-    const list_ctx *ctx = user;
-    ctx->fn(ctx->user, name, shape, ndim);
-    return NULL;
-}
-
 void vae_params_foreach(const vae_config *c, const char *prefix, param_fn fn, void *user) {
-    list_ctx ctx = {fn, user};
+    weight_lister ctx = {fn, user};
     vae_tensors scratch; /* the walk needs somewhere to store; nothing is bound */
-    vae_tensors_walk(c, prefix, list_bind, &ctx, &scratch);
+    vae_tensors_walk(c, prefix, weight_bind_list, &ctx, &scratch);
 }
