@@ -111,20 +111,27 @@ static double time_job(const i2i_bundle *b, const i2i_image *in, const i2i_param
     return best;
 }
 
+/* Seconds of the --profile job at the first size: the base of its ratios. */
+static double first_size_s;
+
 static void run_size(const i2i_bundle *b, const profile_set *set, const options *o, int w, int h) {
     i2i_image in = make_image(w, h);
     double secs[PROFILE_MAX] = {0};
     for (int i = 0; i < set->count; i++) {
         const profile *p = &set->items[i];
         i2i_params q;
-        if (strcmp(p->task, i2i_bundle_task(b)) || !params_of(p, o, &q)) continue;
+        if (strcmp(p->task, i2i_bundle_task(b)) || (o->only && strcmp(p->name, o->only)) ||
+            !params_of(p, o, &q))
+            continue;
         secs[i] = time_job(b, &in, &q, o->runs);
     }
     for (int i = 0; i < set->count; i++) {
         const profile *p = &set->items[i];
         if (secs[i] <= 0) continue;
         const profile *base = profile_set_find(set, p->baseline);
-        const double bs = base ? secs[base - set->items] : 0;
+        double bs = base && !o->only ? secs[base - set->items] : 0;
+        if (o->only && first_size_s <= 0) first_size_s = secs[i];
+        if (o->only) bs = first_size_s;
         printf("  %-14s %4dx%-5d D%-3d %4d steps %9.3f s", p->name, w, h, p->depth, p->steps,
                secs[i]);
         if (bs > 0)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME_LEN 16
+#define NAME_LEN 32 /* "control_" + any int + NUL, with room */
 
 typedef struct cn_models {
     weights *w;
