@@ -138,6 +138,28 @@ static ts_tensor *run_decoder(const vae *v, ts_tensor *z) {
     return head_out(h, d);
 }
 
+/* ---- exported building blocks (thin wrappers: the graph above stays static) ---- */
+
+ts_tensor *vae_resblock_forward(ts_tensor *x, const vae_resblock *p) {
+    return resblock(x, p);
+}
+
+ts_tensor *vae_mid_forward(ts_tensor *x, const vae_mid *p) {
+    return mid(x, p);
+}
+
+ts_tensor *vae_downsample_forward(ts_tensor *x, const vae_wb *p) {
+    return downsample(x, p);
+}
+
+ts_tensor *vae_upsample_forward(ts_tensor *x, const vae_wb *p) {
+    return upsample(x, p);
+}
+
+ts_tensor *vae_head_out_forward(ts_tensor *x, const vae_coder *p) {
+    return head_out(x, p);
+}
+
 /* ---- public forward ---- */
 
 static bool check_input(const vae *v, ts_tensor *x, int channels, int multiple, const char *what) {

@@ -103,4 +103,16 @@ ts_tensor *vae_encode_mean(const vae *v, ts_tensor *image);
 /* latent [B, embed_dim, h, w] -> image [B, out_ch, h*f, w*f] (not clamped). */
 ts_tensor *vae_decode(const vae *v, ts_tensor *latent);
 
+/* ---- building blocks, shared with variants of this VAE (cfw_vae.c) ----
+ * Each frees its temporaries and returns its result in the caller's scope. */
+/* norm1/conv1/norm2/conv2 plus the 1x1 shortcut when p->nin_shortcut is set. */
+ts_tensor *vae_resblock_forward(ts_tensor *x, const vae_resblock *p);
+/* block_1, attn_1, block_2. */
+ts_tensor *vae_mid_forward(ts_tensor *x, const vae_mid *p);
+/* LDM Downsample (bottom/right pad, stride 2) / Upsample (nearest 2x, conv). */
+ts_tensor *vae_downsample_forward(ts_tensor *x, const vae_wb *p);
+ts_tensor *vae_upsample_forward(ts_tensor *x, const vae_wb *p);
+/* norm_out, swish, conv_out. */
+ts_tensor *vae_head_out_forward(ts_tensor *x, const vae_coder *p);
+
 #endif
