@@ -49,40 +49,6 @@ void sr_encoder_config_stablesr(sr_encoder_config *out) {
                                .num_head_channels = -1};
 }
 
-static bool get_int(json_t *o, const char *key, int *out, bool required, char *err, size_t n) {
-    json_t *v = json_object_get(o, key);
-    if (!v) {
-        if (required) snprintf(err, n, "sr encoder config: \"%s\" is required", key);
-        return !required;
-    }
-    if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > (1 << 24)) {
-        snprintf(err, n, "sr encoder config: \"%s\" must be an integer in -1..%d", key, 1 << 24);
-        return false;
-    }
-    *out = (int)json_integer_value(v);
-    return true;
-}
-
-static bool get_list(json_t *o, const char *key, int *out, int *count, char *err, size_t n) {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_array(v) || json_array_size(v) > UNET_MAX_LEVELS) {
-        snprintf(err, n, "sr encoder config: \"%s\" must be a list of at most %d integers", key,
-                 UNET_MAX_LEVELS);
-        return false;
-    }
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e) {
-        if (!json_is_integer(e) || json_integer_value(e) < 1 || json_integer_value(e) > 64) {
-            snprintf(err, n, "sr encoder config: \"%s\" entries must be integers in 1..64", key);
-            return false;
-        }
-        out[i] = (int)json_integer_value(e);
-    }
-    *count = (int)json_array_size(v);
-    return true;
-}
-
 static void heads_of(const sr_encoder_config *c, int ch, int *heads, int *hc) {
     *heads = c->num_head_channels > 0 ? ch / c->num_head_channels : c->num_heads;
     *hc = *heads > 0 ? ch / *heads : 0;
@@ -129,15 +95,20 @@ bool sr_encoder_config_from_json(const char *json, sr_encoder_config *out, char 
     memset(out, 0, sizeof *out);
     out->num_heads = -1;
     out->num_head_channels = -1;
-    bool ok = get_int(o, "in_channels", &out->in_channels, true, err, errlen) &&
-              get_int(o, "model_channels", &out->model_channels, true, err, errlen) &&
-              get_int(o, "out_channels", &out->out_channels, true, err, errlen) &&
-              get_int(o, "num_res_blocks", &out->num_res_blocks, true, err, errlen) &&
-              get_int(o, "num_heads", &out->num_heads, false, err, errlen) &&
-              get_int(o, "num_head_channels", &out->num_head_channels, false, err, errlen) &&
-              get_list(o, "channel_mult", out->channel_mult, &out->n_levels, err, errlen) &&
-              get_list(o, "attention_resolutions", out->attention_resolutions,
-                       &out->n_attention_resolutions, err, errlen);
+    bool ok =
+        config_json_int(o, "sr encoder", "in_channels", &out->in_channels, true, err, errlen) &&
+        config_json_int(o, "sr encoder", "model_channels", &out->model_channels, true, err,
+                        errlen) &&
+        config_json_int(o, "sr encoder", "out_channels", &out->out_channels, true, err, errlen) &&
+        config_json_int(o, "sr encoder", "num_res_blocks", &out->num_res_blocks, true, err,
+                        errlen) &&
+        config_json_int(o, "sr encoder", "num_heads", &out->num_heads, false, err, errlen) &&
+        config_json_int(o, "sr encoder", "num_head_channels", &out->num_head_channels, false, err,
+                        errlen) &&
+        config_json_int_list(o, "sr encoder", "channel_mult", out->channel_mult, UNET_MAX_LEVELS,
+                             &out->n_levels, err, errlen) &&
+        config_json_int_list(o, "sr encoder", "attention_resolutions", out->attention_resolutions,
+                             UNET_MAX_LEVELS, &out->n_attention_resolutions, err, errlen);
     json_decref(o);
     if (ok && out->num_head_channels > 0) out->num_heads = -1; /* as LDM: head width wins */
     return ok && check_config(out, err, errlen);

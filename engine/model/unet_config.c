@@ -40,42 +40,6 @@ bool unet_config_preset(const char *name, unet_config *out) {
     return false;
 }
 
-static bool get_int(json_t *o, const char *key, int *out, bool required, char *err, size_t n) {
-    json_t *v = json_object_get(o, key);
-    if (!v) {
-        if (required) snprintf(err, n, "unet config: \"%s\" is required", key);
-        return !required;
-    }
-    /* -1 is LDM's "unused"; the upper bound keeps a huge value from wrapping
-     * into a plausible int (check_config judges the real ranges). */
-    if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > (1 << 24)) {
-        snprintf(err, n, "unet config: \"%s\" must be an integer in -1..%d", key, 1 << 24);
-        return false;
-    }
-    *out = (int)json_integer_value(v);
-    return true;
-}
-
-static bool get_int_list(json_t *o, const char *key, int *out, int *count, char *err, size_t n) {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_array(v) || json_array_size(v) > UNET_MAX_LEVELS) {
-        snprintf(err, n, "unet config: \"%s\" must be a list of at most %d integers", key,
-                 UNET_MAX_LEVELS);
-        return false;
-    }
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e) {
-        if (!json_is_integer(e) || json_integer_value(e) < 1 || json_integer_value(e) > 64) {
-            snprintf(err, n, "unet config: \"%s\" entries must be integers in 1..64", key);
-            return false;
-        }
-        out[i] = (int)json_integer_value(e);
-    }
-    *count = (int)json_array_size(v);
-    return true;
-}
-
 static bool check_config(const unet_config *c, char *err, size_t n) {
     if (c->in_channels < 1 || c->out_channels < 1 || c->model_channels < 1 ||
         c->model_channels > 4096 || c->num_res_blocks < 1 || c->num_res_blocks > 8 ||
@@ -106,17 +70,19 @@ bool unet_config_from_json(const char *text, unet_config *out, char *err, size_t
     out->transformer_depth = 1;
     json_t *lin = json_object_get(o, "use_linear_in_transformer");
     out->use_linear_in_transformer = json_is_true(lin);
-    bool ok = get_int(o, "in_channels", &out->in_channels, true, err, n) &&
-              get_int(o, "out_channels", &out->out_channels, true, err, n) &&
-              get_int(o, "model_channels", &out->model_channels, true, err, n) &&
-              get_int(o, "num_res_blocks", &out->num_res_blocks, true, err, n) &&
-              get_int(o, "context_dim", &out->context_dim, true, err, n) &&
-              get_int(o, "num_heads", &out->num_heads, false, err, n) &&
-              get_int(o, "num_head_channels", &out->num_head_channels, false, err, n) &&
-              get_int(o, "transformer_depth", &out->transformer_depth, false, err, n) &&
-              get_int_list(o, "channel_mult", out->channel_mult, &out->n_levels, err, n) &&
-              get_int_list(o, "attention_resolutions", out->attention_resolutions,
-                           &out->n_attention_resolutions, err, n);
+    bool ok =
+        config_json_int(o, "unet", "in_channels", &out->in_channels, true, err, n) &&
+        config_json_int(o, "unet", "out_channels", &out->out_channels, true, err, n) &&
+        config_json_int(o, "unet", "model_channels", &out->model_channels, true, err, n) &&
+        config_json_int(o, "unet", "num_res_blocks", &out->num_res_blocks, true, err, n) &&
+        config_json_int(o, "unet", "context_dim", &out->context_dim, true, err, n) &&
+        config_json_int(o, "unet", "num_heads", &out->num_heads, false, err, n) &&
+        config_json_int(o, "unet", "num_head_channels", &out->num_head_channels, false, err, n) &&
+        config_json_int(o, "unet", "transformer_depth", &out->transformer_depth, false, err, n) &&
+        config_json_int_list(o, "unet", "channel_mult", out->channel_mult, UNET_MAX_LEVELS,
+                             &out->n_levels, err, n) &&
+        config_json_int_list(o, "unet", "attention_resolutions", out->attention_resolutions,
+                             UNET_MAX_LEVELS, &out->n_attention_resolutions, err, n);
     json_decref(o);
     /* LDM writes -1 for "unused"; a config may carry both, the heads count wins
      * only when head channels are unset. */
