@@ -1,7 +1,8 @@
-/* i2i mkmodel edit|control --size tiny --out DIR [--seed S]: writes a
- * runnable bundle with the real SD / InstructPix2Pix / ControlNet tensor
- * layout (original LDM / cldm key names) and seeded random weights, for
- * tests and demos. */
+/* i2i mkmodel edit|control|upscale --size tiny --out DIR [--seed S]: writes
+ * a runnable bundle with the real SD / InstructPix2Pix / ControlNet /
+ * StableSR tensor layout (original LDM / cldm / StableSR key names) and
+ * seeded random weights, for tests and demos. */
+#include "cfw_vae.h"
 #include "clip_text.h"
 #include "clip_tokenizer.h"
 #include "commands.h"
@@ -9,6 +10,7 @@
 #include "file_util.h"
 #include "rng.h"
 #include "safetensors.h"
+#include "stablesr.h"
 #include "unet.h"
 #include "unet_config.h"
 #include "vae.h"
@@ -49,6 +51,28 @@ static const char TINY_CONTROLNET[] =
 static const char TINY_VAE[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_res_blocks\": 1, "
                                "\"z_channels\": 4, \"embed_dim\": 4, \"in_channels\": 3, "
                                "\"out_ch\": 3}";
+/* The tiny StableSR model: an SD-2-style SFT U-Net (linear transformer
+ * projections, 16-channel heads) with all 13 depths, the time-aware encoder
+ * at golden sr_tiny's widths, and a CFW VAE on the tiny VAE layout with one
+ * RRDB per fusion layer. */
+static const char TINY_SR_UNET[] =
+    "{\"in_channels\": 4, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
+    "1, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": -1, "
+    "\"num_head_channels\": 16, \"context_dim\": 32, \"transformer_depth\": 1, "
+    "\"use_linear_in_transformer\": true}";
+static const char TINY_SR_ENCODER[] =
+    "{\"in_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, 1, 1], "
+    "\"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
+    "\"out_channels\": 64}";
+#define TINY_SR_SPADE_HIDDEN 16
+static const char TINY_CFW[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_res_blocks\": 1, "
+                               "\"z_channels\": 4, \"embed_dim\": 4, \"in_channels\": 3, "
+                               "\"out_ch\": 3, \"num_fuse_block\": 1}";
+#define TINY_SR_TILING                                                                             \
+    "{\"latent_tile\": 64, \"latent_overlap\": 16, \"vae_tile\": 64, \"vae_overlap\": 16}"
+#define TINY_SR_MAX_PIXELS (4096L * 4096L)
+#define EMPTY_CONTEXT "empty_context"
+
 static const char TINY_CLIP[] = "{\"vocab_size\": 49408, \"width\": 32, \"layers\": 2, "
                                 "\"heads\": 2, \"max_positions\": 77}";
 
@@ -78,6 +102,8 @@ static void fill_random(param_set *ps, const char *name, const int64_t *shape, i
     double scale = 0.1, shift = 0;
     if (strstr(name, "embedding"))
         scale = 0.02;
+    else if (!strcmp(name, EMPTY_CONTEXT))
+        scale = 1; /* a text encoder's hidden states are O(1) */
     else if (ends_with(name, ".weight") && ndim >= 2)
         scale = 1.0 / sqrt(fan_in);
     else if (ends_with(name, ".weight"))
@@ -148,16 +174,35 @@ static bool collect_params(param_set *ps, bool control, char *err, size_t n) {
     if (!unet_params_foreach(&uc, "model.diffusion_model.", add_param, ps, err, n)) return false;
     vae_params_foreach(&vc, "first_stage_model.", add_param, ps);
     clip_text_params_foreach(&cc, "cond_stage_model.transformer.text_model.", add_param, ps);
-    if (ps->oom) return snprintf(err, n, "out of memory"), false;
-    param_set_fix_shapes(ps);
     return true;
 }
 
-static bool write_manifest(const char *dir, bool control, char *err, size_t n) {
-    char path[4096], *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    if (!m) return snprintf(err, n, "out of memory"), false;
+/* StableSR's two checkpoints: the denoiser (with the empty prompt's context
+ * that tools/sr_empty_context.py adds to a real one) and the CFW VAE. */
+static bool collect_sr_params(param_set *ps, param_set *cfw, char *err, size_t n) {
+    stablesr_config sc;
+    cfw_vae_config fc;
+    if (!unet_config_from_json(TINY_SR_UNET, &sc.unet, err, n) ||
+        !sr_encoder_config_from_json(TINY_SR_ENCODER, &sc.encoder, err, n) ||
+        !cfw_vae_config_from_json(TINY_CFW, &fc, err, n))
+        return false;
+    sc.unet.spade_channels = sc.encoder.out_channels;
+    sc.unet.spade_hidden = TINY_SR_SPADE_HIDDEN;
+    if (!stablesr_params_foreach(&sc, add_param, ps, err, n)) return false;
+    const int64_t ctx[3] = {1, 77, sc.unet.context_dim};
+    add_param(ps, EMPTY_CONTEXT, ctx, 3);
+    cfw_vae_params_foreach(&fc, "", add_param, cfw);
+    return true;
+}
+
+static bool write_manifest_text(const char *dir, const char *text, size_t len, char *err,
+                                size_t n) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    return file_write_atomic(path, text, len, err, n);
+}
+
+static void manifest_sd(FILE *m, bool control) {
     fprintf(m,
             "{\n  \"format\": \"i2i-bundle/1\",\n  \"task\": \"%s\",\n"
             "  \"description\": \"tiny %s-layout model with random weights (i2i mkmodel)\",\n"
@@ -175,9 +220,35 @@ static bool write_manifest(const char *dir, bool control, char *err, size_t n) {
             "  \"tokenizer\": {\"vocab\": \"bpe_simple_vocab_16e6.txt.gz\"},\n"
             "  \"resolution\": %d\n}\n",
             control ? TINY_CONTROL_UNET : TINY_UNET, TINY_VAE, TINY_CLIP, TINY_RESOLUTION);
+}
+
+static void manifest_sr(FILE *m) {
+    fprintf(m,
+            "{\n  \"format\": \"i2i-bundle/1\",\n  \"task\": \"upscale\",\n"
+            "  \"description\": \"tiny StableSR-layout model with random weights (i2i mkmodel)\",\n"
+            "  \"weights\": [\"model.safetensors\", \"cfw_vae.safetensors\"],\n"
+            "  \"unet\": {\"prefix\": \"model.diffusion_model.\", \"config\": %s},\n"
+            "  \"sr_encoder\": {\"prefix\": \"structcond_stage_model.\", \"config\": %s},\n"
+            "  \"cfw_vae\": {\"prefix\": \"\", \"scale_factor\": 0.18215, \"config\": %s},\n"
+            "  \"empty_context\": {\"tensor\": \"%s\"},\n"
+            "  \"tiling\": %s,\n"
+            "  \"max_pixels\": %ld,\n"
+            "  \"resolution\": %d\n}\n",
+            TINY_SR_UNET, TINY_SR_ENCODER, TINY_CFW, EMPTY_CONTEXT, TINY_SR_TILING,
+            TINY_SR_MAX_PIXELS, TINY_RESOLUTION);
+}
+
+static bool write_manifest(const char *dir, const char *task, char *err, size_t n) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m) return snprintf(err, n, "out of memory"), false;
+    if (!strcmp(task, "upscale"))
+        manifest_sr(m);
+    else
+        manifest_sd(m, !strcmp(task, "control"));
     fclose(m);
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
-    bool ok = file_write_atomic(path, text, len, err, n);
+    bool ok = write_manifest_text(dir, text, len, err, n);
     free(text);
     return ok;
 }
@@ -193,26 +264,48 @@ static bool copy_vocab(const char *dir, char *err, size_t n) {
     return ok;
 }
 
-static int make_tiny(const char *dir, bool control, uint64_t seed) {
-    char err[512], path[4096], seed_text[32];
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return fprintf(stderr, "i2i mkmodel: %s: %s\n", dir, strerror(errno)), 1;
-    param_set ps = {0};
-    i2i_rng_seed(&ps.rng, seed);
-    bool ok = collect_params(&ps, control, err, sizeof err);
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+static bool write_params(const char *dir, const char *file, param_set *ps, uint64_t seed, char *err,
+                         size_t n) {
+    char path[4096], seed_text[32];
+    if (ps->oom) return snprintf(err, n, "out of memory"), false;
+    param_set_fix_shapes(ps);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
     snprintf(seed_text, sizeof seed_text, "%llu", (unsigned long long)seed);
     const char *meta[] = {"format", "pt", "init_seed", seed_text, "generator", "i2i mkmodel", NULL};
-    ok = ok && st_write(path, ps.t, ps.n, meta, err, sizeof err) &&
-         write_manifest(dir, control, err, sizeof err) && copy_vocab(dir, err, sizeof err);
+    return st_write(path, ps->t, ps->n, meta, err, n);
+}
+
+/* The weight files of a task's tiny bundle (model.safetensors, and the CFW
+ * VAE's own file for upscale). */
+static bool write_weights(const char *dir, const char *task, uint64_t seed, char *err, size_t n) {
+    param_set ps = {0}, cfw = {0};
+    i2i_rng_seed(&ps.rng, seed);
+    i2i_rng_seed(&cfw.rng, seed + 1);
+    const bool sr = !strcmp(task, "upscale");
+    bool ok = sr ? collect_sr_params(&ps, &cfw, err, n)
+                 : collect_params(&ps, !strcmp(task, "control"), err, n);
+    ok = ok && write_params(dir, "model.safetensors", &ps, seed, err, n) &&
+         (!sr || write_params(dir, "cfw_vae.safetensors", &cfw, seed + 1, err, n));
     param_set_free(&ps);
+    param_set_free(&cfw);
+    return ok;
+}
+
+static int make_tiny(const char *dir, const char *task, uint64_t seed) {
+    char err[512];
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return fprintf(stderr, "i2i mkmodel: %s: %s\n", dir, strerror(errno)), 1;
+    bool ok = write_weights(dir, task, seed, err, sizeof err) &&
+              write_manifest(dir, task, err, sizeof err) &&
+              (!strcmp(task, "upscale") || copy_vocab(dir, err, sizeof err));
     if (!ok) return fprintf(stderr, "i2i mkmodel: %s\n", err), 1;
-    printf("wrote %s (manifest.json, model.safetensors, vocabulary)\n", dir);
+    printf("wrote %s (manifest.json, weights%s)\n", dir,
+           strcmp(task, "upscale") ? ", vocabulary" : "");
     return 0;
 }
 
 static int mkmodel_usage(FILE *f) {
-    fprintf(f, "usage: i2i mkmodel edit|control --size tiny --out DIR [--seed S]\n");
+    fprintf(f, "usage: i2i mkmodel edit|control|upscale --size tiny --out DIR [--seed S]\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -231,12 +324,14 @@ int cmd_mkmodel(int argc, char **argv) {
         else
             return fprintf(stderr, "i2i mkmodel: unknown option %s\n", argv[i]), 2;
     }
-    if (strcmp(argv[1], "edit") != 0 && strcmp(argv[1], "control") != 0)
-        return fprintf(stderr, "i2i mkmodel: unknown task '%s' (available: edit, control)\n",
-                       argv[1]),
+    const char *task = argv[1];
+    if (strcmp(task, "edit") && strcmp(task, "control") && strcmp(task, "upscale"))
+        return fprintf(stderr,
+                       "i2i mkmodel: unknown task '%s' (available: edit, control, upscale)\n",
+                       task),
                2;
     if (strcmp(size, "tiny") != 0)
         return fprintf(stderr, "i2i mkmodel: unknown size '%s' (available: tiny)\n", size), 2;
     if (!out) return mkmodel_usage(stderr);
-    return make_tiny(out, !strcmp(argv[1], "control"), seed);
+    return make_tiny(out, task, seed);
 }

@@ -1,4 +1,4 @@
-/* i2i run edit|control: one job from files, with a progress bar on a terminal. */
+/* i2i run edit|control|upscale: one job from files, with a progress bar on a terminal. */
 #include "commands.h"
 #include "file_util.h"
 #include "i2i_engine.h"
@@ -23,17 +23,19 @@ typedef struct run_args {
 } run_args;
 
 static int run_usage(FILE *f) {
-    fprintf(
-        f,
-        "usage: i2i run edit|control --bundle DIR --image IN.png|jpg --prompt TEXT --out OUT.png\n"
-        "       [--depth D] [--steps N] [--gamma G|1/P] [--seed S] [--sampler ddim|dpmpp_2m]\n"
-        "       [--eta E] [--guidance-scale S] [--threads N]\n"
-        "  edit:    [--image-guidance-scale S]\n"
-        "  control: [--negative-prompt TEXT] [--control-scale S] [--control-type canny|raw]\n"
-        "           [--low-threshold L] [--high-threshold H] [--image-resolution R]\n"
-        "defaults, edit: depth 9, 10 steps, gamma 1/1.8, ddim, eta 0, guidance 7.5, image\n"
-        "guidance 1.0; control: depth 9, 5 steps, gamma 1/2.21, guidance 9, control scale 1,\n"
-        "canny 100/200, resolution 512; seed 0 (the paper's profiles).\n");
+    fprintf(f,
+            "usage: i2i run edit|control|upscale --bundle DIR --image IN.png|jpg [--prompt TEXT]\n"
+            "       --out OUT.png\n"
+            "       [--depth D] [--steps N] [--gamma G|1/P] [--seed S] [--sampler ddim|dpmpp_2m]\n"
+            "       [--eta E] [--guidance-scale S] [--threads N]\n"
+            "  edit:    [--image-guidance-scale S]\n"
+            "  control: [--negative-prompt TEXT] [--control-scale S] [--control-type canny|raw]\n"
+            "           [--low-threshold L] [--high-threshold H] [--image-resolution R]\n"
+            "  upscale: [--scale S] [--color-fix adain|wavelet|none] [--cfw-weight W] (no prompt)\n"
+            "defaults, edit: depth 9, 10 steps, gamma 1/1.8, ddim, eta 0, guidance 7.5, image\n"
+            "guidance 1.0; control: depth 9, 5 steps, gamma 1/2.21, guidance 9, control scale 1,\n"
+            "canny 100/200, resolution 512; upscale: depth 8, 20 steps, gamma 1.42, eta 1,\n"
+            "scale 4, adain, cfw weight 0.5; seed 0 (the paper's profiles).\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -53,7 +55,7 @@ static bool parse_double(const char *opt, const char *v, double *out) {
     return false;
 }
 
-static bool parse_control_option(run_args *a, const char *opt, const char *v);
+static bool parse_task_option(run_args *a, const char *opt, const char *v);
 
 static bool parse_option(run_args *a, const char *opt, const char *v) {
     long l;
@@ -101,12 +103,14 @@ static bool parse_option(run_args *a, const char *opt, const char *v) {
     else if (!strcmp(opt, "--image-guidance-scale"))
         return parse_double(opt, v, &a->p.image_guidance_scale);
     else
-        return parse_control_option(a, opt, v);
+        return parse_task_option(a, opt, v);
     return true;
 }
 
-/* The control task's own options. */
-static bool parse_control_option(run_args *a, const char *opt, const char *v) {
+static bool parse_upscale_option(run_args *a, const char *opt, const char *v);
+
+/* The control and upscale tasks' own options. */
+static bool parse_task_option(run_args *a, const char *opt, const char *v) {
     long l;
     if (!strcmp(opt, "--negative-prompt"))
         a->p.negative_prompt = v;
@@ -131,9 +135,26 @@ static bool parse_control_option(run_args *a, const char *opt, const char *v) {
         }
         a->p.control_type = strcmp(v, "raw") ? I2I_CONTROL_CANNY : I2I_CONTROL_RAW;
     } else {
+        return parse_upscale_option(a, opt, v);
+    }
+    return true;
+}
+
+static bool parse_upscale_option(run_args *a, const char *opt, const char *v) {
+    if (!strcmp(opt, "--scale")) return parse_double(opt, v, &a->p.scale);
+    if (!strcmp(opt, "--cfw-weight")) return parse_double(opt, v, &a->p.cfw_weight);
+    if (strcmp(opt, "--color-fix") != 0) {
         fprintf(stderr, "i2i run: unknown option %s\n", opt);
         return false;
     }
+    if (!strcmp(v, "adain"))
+        a->p.color_fix = I2I_COLOR_FIX_ADAIN;
+    else if (!strcmp(v, "wavelet"))
+        a->p.color_fix = I2I_COLOR_FIX_WAVELET;
+    else if (!strcmp(v, "none"))
+        a->p.color_fix = I2I_COLOR_FIX_NONE;
+    else
+        return fprintf(stderr, "i2i run: --color-fix must be adain, wavelet or none\n"), false;
     return true;
 }
 
@@ -142,7 +163,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     memset(a, 0, sizeof *a);
     a->task = argv[1];
     i2i_params_default(a->task, &a->p);
-    a->p.prompt = NULL;
+    const bool needs_prompt = strcmp(a->task, "upscale") != 0; /* StableSR: the empty prompt */
+    if (needs_prompt) a->p.prompt = NULL;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) return run_usage(stdout), 1;
         if (i + 1 >= argc) {
@@ -153,7 +175,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
         i++;
     }
     if (!a->bundle || !a->image || !a->out || !a->p.prompt) {
-        fprintf(stderr, "i2i run: --bundle, --image, --prompt and --out are required\n");
+        fprintf(stderr, "i2i run: --bundle, --image, --out%s are required\n",
+                needs_prompt ? " and --prompt" : "");
         return 2;
     }
     return 0;
@@ -239,7 +262,8 @@ static int run_job(const run_args *a) {
 int cmd_run(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help")) return run_usage(argc < 2 ? stderr : stdout);
     if (i2i_task_unet_evals_per_step(argv[1]) == 0) {
-        fprintf(stderr, "i2i run: unknown task '%s' (this build runs: edit, control)\n", argv[1]);
+        fprintf(stderr, "i2i run: unknown task '%s' (this build runs: edit, control, upscale)\n",
+                argv[1]);
         return 2;
     }
     run_args a;

@@ -40,6 +40,18 @@ typedef enum i2i_control_type { I2I_CONTROL_CANNY = 0, I2I_CONTROL_RAW = 1 } i2i
 
 #define I2I_RESOLUTION_BUNDLE (-1)
 
+/* How /v1/upscale matches the result's colours to the input's (StableSR's
+ * colorfix_type): AdaIN per channel, wavelet low frequencies, or none. */
+typedef enum i2i_color_fix {
+    I2I_COLOR_FIX_ADAIN = 0,
+    I2I_COLOR_FIX_WAVELET = 1,
+    I2I_COLOR_FIX_NONE = 2
+} i2i_color_fix;
+
+/* upscale's scale range: output sides are floor(input side x scale). */
+#define I2I_UPSCALE_MIN 1.0
+#define I2I_UPSCALE_MAX 8.0
+
 /* The size a job's result comes back at: the input's, or the size it ran at. */
 typedef enum i2i_output_size { I2I_OUTPUT_INPUT = 0, I2I_OUTPUT_WORKING = 1 } i2i_output_size;
 
@@ -74,6 +86,12 @@ typedef struct i2i_params {
     double control_scale; /* multiplies every control residual */
     i2i_control_type control_type;
     int low_threshold, high_threshold; /* canny hysteresis thresholds, 0..2040 */
+    /* upscale (StableSR): the result is floor(w x scale) x floor(h x scale);
+     * `resolution` is not read (the short side is brought up to the
+     * bundle's own resolution, as StableSR's input_size) */
+    double scale; /* I2I_UPSCALE_MIN..I2I_UPSCALE_MAX */
+    i2i_color_fix color_fix;
+    double cfw_weight; /* the CFW decoder's fusion weight w, 0..1 */
 } i2i_params;
 
 /* Called after each denoising step; return false to cancel the job, which
@@ -82,7 +100,7 @@ typedef bool (*i2i_progress_fn)(void *user, int step, int steps);
 
 typedef struct i2i_bundle i2i_bundle;
 
-/* The tasks this build runs ("edit", "control"), NULL-terminated. */
+/* The tasks this build runs ("edit", "control", "upscale"), NULL-terminated. */
 const char *const *i2i_tasks(void);
 /* U-Net evaluations per denoising step of a task (edit 3, control 2,
  * upscale 1); 0 for an unknown task. */
@@ -103,6 +121,11 @@ size_t i2i_bundle_resident_bytes(const i2i_bundle *b);
  * input at all (a raw edge map whose sides are not multiples of 64). */
 bool i2i_working_size(const char *task, int w, int h, const i2i_params *p, int *ow, int *oh,
                       char *err, size_t errlen);
+/* The size of the result `task` returns for a w x h input under p (the
+ * input's, the working size, or input x scale for upscale), to check an
+ * output limit from the image header. */
+bool i2i_result_size(const char *task, int w, int h, const i2i_params *p, int *ow, int *oh,
+                     char *err, size_t errlen);
 /* The bundle's own working resolution (manifest "resolution"). */
 int i2i_bundle_resolution(const i2i_bundle *b);
 

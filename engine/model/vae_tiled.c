@@ -83,11 +83,16 @@ static bool axis_weights(axis_tiles *a, int64_t n) {
     return true;
 }
 
+/* Tiles along a side of n units. */
+static int64_t axis_count(int64_t n, const vae_tiling *t) {
+    const int64_t step = t->tile - t->overlap;
+    return n <= t->tile ? 1 : (n - t->tile + step - 1) / step + 1;
+}
+
 /* n units along this side, out_scale output pixels per unit. */
 static bool axis_layout(axis_tiles *a, int64_t n, const vae_tiling *t, int out_scale) {
-    const int64_t step = t->tile - t->overlap;
     a->len = n < t->tile ? n : t->tile;
-    a->count = n <= t->tile ? 1 : (n - t->tile + step - 1) / step + 1;
+    a->count = axis_count(n, t);
     a->scale = out_scale;
     a->px = a->len * out_scale;
     a->start = malloc((size_t)a->count * sizeof *a->start);
@@ -148,12 +153,14 @@ static void accumulate(blend *b, int64_t ty, int64_t tx) {
 }
 
 /* One tile in its own scope: only the blended floats outlive it. */
-static bool run_tile(blend *b, ts_tensor *x, int64_t ty, int64_t tx, vae_tile_fn fn, void *user) {
+static bool run_tile(blend *b, ts_tensor *x, int64_t ty, int64_t tx, vae_tile_at_fn fn,
+                     void *user) {
     const int s = b->in_scale;
+    const int64_t y0 = b->ay->start[ty], x0 = b->ax->start[tx];
     ts_scope scope = ts_scope_begin();
-    ts_tensor *in = ts_narrow(x, 2, b->ay->start[ty] * s, b->ay->len * s);
-    in = ts_contiguous(ts_narrow(in, 3, b->ax->start[tx] * s, b->ax->len * s));
-    ts_tensor *y = in ? fn(user, in) : NULL;
+    ts_tensor *in = ts_narrow(x, 2, y0 * s, b->ay->len * s);
+    in = ts_contiguous(ts_narrow(in, 3, x0 * s, b->ax->len * s));
+    ts_tensor *y = in ? fn(user, in, y0, x0) : NULL;
     bool ok = y && tile_shape_ok(b, y) && ts_to_floats(y, b->tile, ts_numel(y));
     if (ok) accumulate(b, ty, tx);
     if (!ok && !ts_failed())
@@ -162,7 +169,7 @@ static bool run_tile(blend *b, ts_tensor *x, int64_t ty, int64_t tx, vae_tile_fn
     return ok;
 }
 
-static ts_tensor *run_tiles(blend *b, ts_tensor *x, vae_tile_fn fn, void *user) {
+static ts_tensor *run_tiles(blend *b, ts_tensor *x, vae_tile_at_fn fn, void *user) {
     for (int64_t ty = 0; ty < b->ay->count; ty++)
         for (int64_t tx = 0; tx < b->ax->count; tx++)
             if (!run_tile(b, x, ty, tx, fn, user)) return NULL;
@@ -179,17 +186,23 @@ static bool fits_grid(ts_tensor *x, int in_scale) {
            ts_dim(x, 2) > 0 && ts_dim(x, 3) > 0;
 }
 
-ts_tensor *vae_tiled_map(ts_tensor *x, int in_scale, int out_scale, const vae_tiling *t,
-                         vae_tile_fn fn, void *user) {
+int64_t vae_tiled_count(int64_t h, int64_t w, const vae_tiling *t) {
+    if (!t || t->tile == 0) return 1;
+    if (!tiling_ok(t)) return 0;
+    return axis_count(h, t) * axis_count(w, t);
+}
+
+ts_tensor *vae_tiled_map_at(ts_tensor *x, int in_scale, int out_scale, const vae_tiling *t,
+                            vae_tile_at_fn fn, void *user) {
     if (!x) return NULL; /* the shim's convention: the producer's error stands */
     if (!fn || in_scale < 1 || out_scale < 1) {
         ts_error_set("vae: tiling: no tile function or bad scales (%d, %d)", in_scale, out_scale);
         return NULL;
     }
     if (t && !tiling_ok(t)) return NULL;
-    if (!t || t->tile == 0 || !fits_grid(x, in_scale)) return fn(user, x);
+    if (!t || t->tile == 0 || !fits_grid(x, in_scale)) return fn(user, x, 0, 0);
     const int64_t gh = ts_dim(x, 2) / in_scale, gw = ts_dim(x, 3) / in_scale;
-    if (gh <= t->tile && gw <= t->tile) return fn(user, x); /* one tile: exactly untiled */
+    if (gh <= t->tile && gw <= t->tile) return fn(user, x, 0, 0); /* one tile: exactly untiled */
 
     axis_tiles ay = {0}, ax = {0};
     ts_tensor *out = NULL;
@@ -204,6 +217,25 @@ ts_tensor *vae_tiled_map(ts_tensor *x, int in_scale, int out_scale, const vae_ti
     axis_free(&ay);
     axis_free(&ax);
     return out;
+}
+
+/* vae_tiled_map's function, which needs no position. */
+typedef struct plain_tile_fn {
+    vae_tile_fn fn;
+    void *user;
+} plain_tile_fn;
+
+static ts_tensor *call_plain(void *user, ts_tensor *tile, int64_t y0, int64_t x0) {
+    (void)y0, (void)x0;
+    const plain_tile_fn *p = user;
+    return p->fn(p->user, tile);
+}
+
+ts_tensor *vae_tiled_map(ts_tensor *x, int in_scale, int out_scale, const vae_tiling *t,
+                         vae_tile_fn fn, void *user) {
+    plain_tile_fn p = {fn, user};
+    if (!fn) return vae_tiled_map_at(x, in_scale, out_scale, t, NULL, NULL);
+    return vae_tiled_map_at(x, in_scale, out_scale, t, call_plain, &p);
 }
 
 static ts_tensor *encode_tile(void *user, ts_tensor *tile) {

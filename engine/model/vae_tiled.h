@@ -49,6 +49,10 @@ ts_tensor *vae_decode_tiled(const vae *v, ts_tensor *latent, const vae_tiling *t
 /* Maps one input tile [B, C, h*in_scale, w*in_scale] to its output tile
  * [B, C', h*out_scale, w*out_scale]; NULL with a ts error on failure. */
 typedef ts_tensor *(*vae_tile_fn)(void *user, ts_tensor *tile);
+/* The same with the tile's first row and column in units, for a tile
+ * function that needs the matching part of another tensor (StableSR's LR
+ * latent beside the noisy one, the image beside the latent it decodes). */
+typedef ts_tensor *(*vae_tile_at_fn)(void *user, ts_tensor *tile, int64_t y0, int64_t x0);
 
 /* Lays the tiles out on the grid of "units" (latent pixels): the input x
  * [B, C, H, W] has in_scale pixels per unit, the output out_scale. Runs fn on
@@ -59,5 +63,10 @@ typedef ts_tensor *(*vae_tile_fn)(void *user, ts_tensor *tile);
  * (not 4-D, sides not multiples of in_scale), go to fn whole: fn validates. */
 ts_tensor *vae_tiled_map(ts_tensor *x, int in_scale, int out_scale, const vae_tiling *t,
                          vae_tile_fn fn, void *user);
+ts_tensor *vae_tiled_map_at(ts_tensor *x, int in_scale, int out_scale, const vae_tiling *t,
+                            vae_tile_at_fn fn, void *user);
+/* How many tiles vae_tiled_map runs over h x w units (1 when it fits one
+ * tile or t is NULL / untiled; 0 for a bad tiling). */
+int64_t vae_tiled_count(int64_t h, int64_t w, const vae_tiling *t);
 
 #endif

@@ -4,15 +4,40 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void join_path(char *out, size_t n, const char *dir, const char *file) {
-    if (file[0] == '/')
-        snprintf(out, n, "%s", file);
-    else
-        snprintf(out, n, "%s/%s", dir, file);
+    snprintf(out, n, "%s/%s", dir, file);
+}
+
+/* A file the manifest names, which must resolve (symlinks and ".." included)
+ * to a place inside the bundle directory: a manifest must not be able to
+ * make the server read any file it can reach. */
+static bool bundle_path(char *out, size_t n, const char *dir, const char *file, char *err,
+                        size_t errlen) {
+    char root[PATH_MAX], joined[PATH_MAX];
+    if (file[0] == '/' || !file[0])
+        return snprintf(err, errlen, "manifest: '%s' must be a path relative to the bundle", file),
+               false;
+    join_path(joined, sizeof joined, dir, file);
+    if (!realpath(dir, root) || !realpath(joined, out))
+        return snprintf(err, errlen, "manifest: cannot open '%s' in the bundle", file), false;
+    const size_t len = strlen(root);
+    if (strncmp(out, root, len) != 0 || out[len] != '/')
+        return snprintf(err, errlen, "manifest: '%s' is outside the bundle directory", file), false;
+    (void)n;
+    return true;
+}
+
+bool bundle_scale_factor(json_t *section, double *out, char *err, size_t errlen) {
+    json_t *scale = section ? json_object_get(section, "scale_factor") : NULL;
+    *out = json_is_number(scale) ? json_number_value(scale) : 0.18215;
+    if ((scale && !json_is_number(scale)) || !(*out > 0) || !isfinite(*out))
+        return snprintf(err, errlen, "manifest: scale_factor must be a number > 0"), false;
+    return true;
 }
 
 json_t *bundle_section(json_t *root, const char *key) {
@@ -52,9 +77,9 @@ static bool load_weights(i2i_bundle *b, const char *dir, json_t *root, char *err
             ok = false;
             break;
         }
-        join_path(path, sizeof path, dir, json_string_value(f));
-        ok = i == 0 ? (b->w = weights_open(path, err, n)) != NULL
-                    : weights_add_file(b->w, path, err, n);
+        ok = bundle_path(path, sizeof path, dir, json_string_value(f), err, n);
+        ok = ok && i == 0 ? (b->w = weights_open(path, err, n)) != NULL
+                          : weights_add_file(b->w, path, err, n);
         if (!ok) break;
     }
     json_decref(files);
@@ -97,12 +122,7 @@ static bool load_vae(i2i_bundle *b, json_t *root, char *err, size_t n) {
         vae_config_sd(&b->vae_cfg);
     free(cfg);
     if (!ok) return false;
-    json_t *scale = s ? json_object_get(s, "scale_factor") : NULL;
-    b->latent_scale = json_is_number(scale) ? json_number_value(scale) : 0.18215;
-    if (!(b->latent_scale > 0)) {
-        snprintf(err, n, "manifest: vae.scale_factor must be > 0");
-        return false;
-    }
+    if (!bundle_scale_factor(s, &b->latent_scale, err, n)) return false;
     b->vae = vae_create(b->w, bundle_section_prefix(s, "first_stage_model."), &b->vae_cfg, err, n);
     return b->vae != NULL;
 }
@@ -135,21 +155,30 @@ static bool load_tokenizer(i2i_bundle *b, const char *dir, json_t *root, char *e
     json_t *merges = s ? json_object_get(s, "merges") : NULL;
     char p1[PATH_MAX], p2[PATH_MAX];
     if (json_is_string(vjson) && json_is_string(merges)) {
-        join_path(p1, sizeof p1, dir, json_string_value(vjson));
-        join_path(p2, sizeof p2, dir, json_string_value(merges));
+        if (!bundle_path(p1, sizeof p1, dir, json_string_value(vjson), err, n) ||
+            !bundle_path(p2, sizeof p2, dir, json_string_value(merges), err, n))
+            return false;
         b->tokenizer = clip_tokenizer_load_hf(p1, p2, err, n);
     } else {
-        if (json_is_string(vocab))
-            join_path(p1, sizeof p1, dir, json_string_value(vocab));
-        else
+        if (json_is_string(vocab)) {
+            if (!bundle_path(p1, sizeof p1, dir, json_string_value(vocab), err, n)) return false;
+        } else {
             snprintf(p1, sizeof p1, "%s", clip_tokenizer_default_vocab());
+        }
         b->tokenizer = clip_tokenizer_load_bpe_gz(p1, err, n);
     }
     return b->tokenizer != NULL;
 }
 
-static bool load_task_networks(i2i_bundle *b, json_t *root, char *err, size_t n) {
+/* The shared networks the task lists, then its own. */
+static bool load_networks(i2i_bundle *b, const char *dir, json_t *root, char *err, size_t n) {
     const pipeline_def *d = pipeline_find(b->task);
+    const unsigned base = d->base_networks;
+    if (base & BASE_UNET && !load_unet(b, root, err, n)) return false;
+    if (base & BASE_VAE && !load_vae(b, root, err, n)) return false;
+    if (base & BASE_TEXT &&
+        (!load_text_encoder(b, root, err, n) || !load_tokenizer(b, dir, root, err, n)))
+        return false;
     return !d->load_extra || d->load_extra(b, root, err, n);
 }
 
@@ -238,9 +267,7 @@ i2i_bundle *i2i_bundle_load(const char *dir, char *err, size_t errlen) {
     if (!root) return NULL;
     i2i_bundle *b = calloc(1, sizeof *b);
     bool ok = b && read_header(b, root, err, errlen) && load_weights(b, dir, root, err, errlen) &&
-              load_unet(b, root, err, errlen) && load_vae(b, root, err, errlen) &&
-              load_text_encoder(b, root, err, errlen) &&
-              load_tokenizer(b, dir, root, err, errlen) && load_task_networks(b, root, err, errlen);
+              load_networks(b, dir, root, err, errlen);
     json_decref(root);
     if (!ok) {
         if (!b) snprintf(err, errlen, "out of memory");
@@ -254,6 +281,8 @@ void i2i_bundle_free(i2i_bundle *b) {
     if (!b) return;
     unet_free(b->unet);
     controlnet_free(b->controlnet);
+    stablesr_free(b->sr);
+    cfw_vae_free(b->cfw);
     vae_free(b->vae);
     clip_text_free(b->clip);
     clip_tokenizer_free(b->tokenizer);

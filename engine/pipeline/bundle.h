@@ -11,23 +11,33 @@
  *     "tokenizer": {"vocab": "bpe_simple_vocab_16e6.txt.gz"}
  *                | {"vocab_json": "vocab.json", "merges": "merges.txt"},
  *     "controlnet": {"prefix": "control_model.", "config": {...}},   // task "control"
+ *     // task "upscale" (StableSR): "unet" (the SFT U-Net, LDM keys) and
+ *     "sr_encoder": {"config": {...}},  // structcond_stage_model.*
+ *     "cfw_vae": {"prefix": "", "config": {ddconfig + num_fuse_block}, "scale_factor": 0.18215},
+ *     "empty_context": {"tensor": "empty_context"},  // [1, 77, context_dim]
+ *     "tiling": {"latent_tile": 64, "latent_overlap": 32,  // the canvas, latent pixels
+ *                "vae_tile": 64, "vae_overlap": 16},
+ *     // and no "vae" / "text_encoder" / "tokenizer"
  *     "max_pixels": 4194304,          // the largest working size jobs may run at
  *     "resolution": 512 }             // the working resolution jobs default to
  * The task must be one of the engine's task table (pipeline.h); the task's
  * own networks (e.g. the ControlNet) are loaded by its pipeline.
- * Missing configs fall back to the SD-1.x ones; paths are relative to the
- * bundle directory. */
+ * Missing configs fall back to the SD-1.x ones (StableSR's for "upscale");
+ * paths are relative to the bundle directory and must stay inside it. */
 #ifndef I2I_BUNDLE_H
 #define I2I_BUNDLE_H
 
+#include "cfw_vae.h"
 #include "clip_text.h"
 #include "clip_tokenizer.h"
 #include "controlnet.h"
 #include "i2i_engine.h"
+#include "stablesr.h"
 #include <jansson.h>
 #include "unet.h"
 #include "unet_config.h"
 #include "vae.h"
+#include "vae_tiled.h"
 #include "weights.h"
 
 #define BUNDLE_DEFAULT_MAX_PIXELS (2048L * 2048L)
@@ -52,6 +62,14 @@ struct i2i_bundle {
      * "control_model."); NULL for other tasks */
     controlnet_config cn_cfg;
     controlnet *controlnet;
+    /* task "upscale": StableSR's denoiser (its U-Net config is unet_cfg;
+     * unet stays NULL), the CFW VAE (vae stays NULL), the empty prompt's
+     * text context (no text encoder), and the canvas tiling */
+    stablesr *sr;
+    cfw_vae *cfw;
+    ts_tensor *sr_context; /* [1, 77, context_dim], owned by w */
+    vae_tiling sr_canvas;  /* the per-step latent tiles */
+    vae_tiling sr_vae;     /* the VAE's encode/decode tiles */
 };
 
 /* Manifest helpers for the pipelines' own sections: section "key" as an
@@ -60,6 +78,10 @@ struct i2i_bundle {
 json_t *bundle_section(json_t *root, const char *key);
 const char *bundle_section_prefix(json_t *s, const char *fallback);
 char *bundle_section_config(json_t *s);
+
+/* A VAE section's "scale_factor" (absent: SD's 0.18215); anything but a
+ * number > 0 is an error, not the default. */
+bool bundle_scale_factor(json_t *section, double *out, char *err, size_t errlen);
 
 /* The U-Net config a bundle's manifest describes, without loading weights
  * (for cost accounting). */

@@ -155,6 +155,7 @@ static bool working_size(int w, int h, const i2i_params *p, int *ow, int *oh, ch
 }
 
 const pipeline_def control_pipeline = {.task = "control",
+                                       .base_networks = BASE_ALL,
                                        .unet_evals_per_step = 2, /* prompt, negative prompt */
                                        .defaults = control_defaults,
                                        .load_extra = load_controlnet,

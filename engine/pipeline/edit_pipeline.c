@@ -164,6 +164,7 @@ static i2i_status edit_run(const i2i_bundle *b, const i2i_image *in, const i2i_p
 }
 
 const pipeline_def edit_pipeline = {.task = "edit",
+                                    .base_networks = BASE_ALL,
                                     .unet_evals_per_step = 3, /* (I,T), (I,∅), (∅,∅) */
                                     .defaults = edit_defaults,
                                     .load_extra = NULL,

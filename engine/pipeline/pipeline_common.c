@@ -57,26 +57,32 @@ ts_tensor *pipeline_encode_texts(const i2i_bundle *b, const char *const *texts, 
     return clip_text_forward(b->clip, ids, n);
 }
 
-i2i_status pipeline_sample(const i2i_params *p, eps_fn eps, void *eps_user, float *x, size_t n,
-                           i2i_progress_fn progress, void *progress_user, char *err,
-                           size_t errlen) {
+i2i_status pipeline_sample_from(const i2i_params *p, eps_fn eps, void *eps_user, float *x, size_t n,
+                                i2i_rng *rng, i2i_progress_fn progress, void *progress_user,
+                                char *err, size_t errlen) {
     int *ts = malloc(sizeof(int) * (size_t)p->steps);
     if (!ts) return snprintf(err, errlen, "out of memory"), I2I_ERR_INTERNAL;
     if (gamma_schedule(p->steps, p->gamma, ts, err, errlen) != 0) {
         free(ts);
         return I2I_ERR_INVALID;
     }
-    i2i_rng rng;
-    i2i_rng_seed(&rng, p->seed);
-    i2i_rng_normal(&rng, x, n);
     sampler_opts o = {.kind = p->sampler, .eta = p->eta, .alphas_cumprod = NULL};
-    int rc = sampler_run(&o, ts, p->steps, x, n, eps, eps_user, progress, progress_user, &rng);
+    int rc = sampler_run(&o, ts, p->steps, x, n, eps, eps_user, progress, progress_user, rng);
     free(ts);
     if (rc == SAMPLER_OK) return I2I_OK;
     if (rc == SAMPLER_CANCELED) return snprintf(err, errlen, "canceled"), I2I_ERR_CANCELED;
     if (ts_failed()) return pipeline_ts_error(err, errlen);
     snprintf(err, errlen, "sampler: %s", sampler_status_str(rc));
     return I2I_ERR_INTERNAL;
+}
+
+i2i_status pipeline_sample(const i2i_params *p, eps_fn eps, void *eps_user, float *x, size_t n,
+                           i2i_progress_fn progress, void *progress_user, char *err,
+                           size_t errlen) {
+    i2i_rng rng;
+    i2i_rng_seed(&rng, p->seed);
+    i2i_rng_normal(&rng, x, n);
+    return pipeline_sample_from(p, eps, eps_user, x, n, &rng, progress, progress_user, err, errlen);
 }
 
 i2i_status pipeline_decode(const i2i_bundle *b, const float *x, const int64_t *lat_shape,

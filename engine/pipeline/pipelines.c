@@ -9,9 +9,11 @@
 
 extern const pipeline_def edit_pipeline;
 extern const pipeline_def control_pipeline;
+extern const pipeline_def upscale_pipeline;
 
 /* One line per task. */
-static const pipeline_def *const PIPELINES[] = {&edit_pipeline, &control_pipeline};
+static const pipeline_def *const PIPELINES[] = {&edit_pipeline, &control_pipeline,
+                                                &upscale_pipeline};
 #define N_PIPELINES (sizeof PIPELINES / sizeof PIPELINES[0])
 
 const pipeline_def *pipeline_find(const char *task) {
@@ -49,6 +51,9 @@ void i2i_params_default(const char *task, i2i_params *p) {
     p->high_threshold = 200;
     p->resolution = I2I_RESOLUTION_BUNDLE;
     p->output_size = I2I_OUTPUT_INPUT;
+    p->scale = 4.0;
+    p->color_fix = I2I_COLOR_FIX_ADAIN;
+    p->cfw_weight = 0.5;
     const pipeline_def *d = pipeline_find(task);
     if (d && d->defaults) d->defaults(p);
 }
@@ -61,6 +66,18 @@ bool i2i_working_size(const char *task, int w, int h, const i2i_params *p, int *
         return snprintf(err, errlen, "resolution: the bundle's default is not resolved"), false;
     if (d->working_size) return d->working_size(w, h, p, ow, oh, err, errlen);
     *ow = w, *oh = h;
+    return true;
+}
+
+bool i2i_result_size(const char *task, int w, int h, const i2i_params *p, int *ow, int *oh,
+                     char *err, size_t errlen) {
+    const pipeline_def *d = pipeline_find(task);
+    if (!d) return snprintf(err, errlen, "unknown task"), false;
+    if (d->result_size) return d->result_size(w, h, p, ow, oh, err, errlen);
+    if (p->output_size == I2I_OUTPUT_WORKING)
+        return i2i_working_size(task, w, h, p, ow, oh, err, errlen);
+    *ow = p->output_width > 0 ? p->output_width : w;
+    *oh = p->output_height > 0 ? p->output_height : h;
     return true;
 }
 
