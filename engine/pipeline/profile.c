@@ -159,6 +159,9 @@ static int parse_identity(parse_ctx *c, json_t *o, profile *p) {
             return fail(c, "%s", "\"name\" may hold only a-z, 0-9, '-' and '_'");
     if (!p->name[0]) return fail(c, "%s", "\"name\" must not be empty");
     if (!p->baseline[0]) snprintf(p->baseline, sizeof p->baseline, "%.40s-full", p->task);
+    json_t *def = json_object_get(o, "default");
+    if (def && !json_is_boolean(def)) return fail(c, "%s", "\"default\" must be true or false");
+    p->is_default = json_is_true(def);
     return 0;
 }
 
@@ -322,6 +325,8 @@ const profile *profile_set_default(const profile_set *set, const char *task) {
     if (!task) return NULL;
     const profile *named = profile_set_find(set, task);
     if (named && !strcmp(named->task, task)) return named;
+    for (int i = 0; i < set->count; i++)
+        if (set->items[i].is_default && !strcmp(set->items[i].task, task)) return &set->items[i];
     for (int i = 0; i < set->count; i++)
         if (!strcmp(set->items[i].task, task)) return &set->items[i];
     return NULL;

@@ -16,6 +16,8 @@
  *     "resolution": 512 (optional; default the bundle's),
  *     "overrides": {"depth": [6, 13], "steps": [1, 50], "gamma": [0.2, 5.0]},
  *     "baseline": "edit-full" (optional; default "<task>-full"),
+ *     "default": true (optional; the task's default profile when none is
+ *                      named after the task, e.g. "sr" for upscale),
  *     "source": "paper ..." | "search report: path" }
  * A parameter missing from "overrides" is fixed at the profile's value.
  *
@@ -75,6 +77,7 @@ typedef struct profile {
     char bundle[256]; /* "" when the profile works with any bundle of its task */
     char source[256];
     char baseline[64]; /* the uncompressed reference profile, "<task>-full" */
+    bool is_default;   /* "default": true, the task's default when none is named after it */
     char path[512];    /* the file it was loaded from */
     int depth;
     int steps;
