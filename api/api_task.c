@@ -5,9 +5,10 @@
 
 extern const api_task api_task_edit;
 extern const api_task api_task_control;
+extern const api_task api_task_upscale;
 
 /* One line per task; the order is the metrics label order. */
-static const api_task *const TASKS[] = {&api_task_edit, &api_task_control};
+static const api_task *const TASKS[] = {&api_task_edit, &api_task_control, &api_task_upscale};
 #define N_TASKS (sizeof TASKS / sizeof TASKS[0])
 _Static_assert(N_TASKS <= API_MAX_TASKS, "raise API_MAX_TASKS");
 

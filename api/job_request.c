@@ -35,6 +35,7 @@ static const field_spec fields[] = {
     {"profile", F_STRING, REQ_PROFILE, 0, 0},
     {"scheduler", F_STRING, REQ_SCHEDULER, 0, 0},
     {"control_type", F_STRING, REQ_CONTROL_TYPE, 0, 0},
+    {"color_fix", F_STRING, REQ_COLOR_FIX, 0, 0},
     /* depth, steps and gamma: representable here, ranged by the profile */
     {"num_inference_steps", F_INT, REQ_STEPS, -API_PROFILE_INT_ABS_MAX, API_PROFILE_INT_ABS_MAX},
     {"depth", F_INT, REQ_DEPTH, -API_PROFILE_INT_ABS_MAX, API_PROFILE_INT_ABS_MAX},
@@ -51,6 +52,8 @@ static const field_spec fields[] = {
     {"resolution", F_INT, REQ_RESOLUTION, 0, API_EDIT_RESOLUTION_MAX},
     {"output_size", F_STRING, REQ_OUTPUT_SIZE, 0, 0},
     {"timeout", F_DOUBLE, REQ_TIMEOUT, 0, API_TIMEOUT_MAX_S},
+    {"scale", F_DOUBLE, REQ_SCALE, I2I_UPSCALE_MIN, I2I_UPSCALE_MAX},
+    {"cfw_weight", F_DOUBLE, REQ_CFW_WEIGHT, 0, 1},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -143,28 +146,48 @@ static bool keyword(const char *v, size_t len, char *name, size_t cap) {
     return true;
 }
 
-static bool set_control_type(job_request *r, const char *v, size_t len, api_error *e) {
-    char name[16];
-    if (keyword(v, len, name, sizeof name) && !strcmp(name, "canny"))
-        r->control_type = I2I_CONTROL_CANNY;
-    else if (keyword(v, len, name, sizeof name) && !strcmp(name, "raw"))
-        r->control_type = I2I_CONTROL_RAW;
-    else
-        return api_error_set(e, API_ERR_INVALID_PARAMETER,
-                             "control_type must be \"canny\" or \"raw\"");
-    return true;
+/* A keyword field: one of names[] -> the matching value; else 400 naming them. */
+typedef struct choice {
+    const char *name;
+    int value;
+} choice;
+
+static bool set_choice(const char *field, const choice *c, size_t n, const char *v, size_t len,
+                       int *out, api_error *e) {
+    char name[16], list[96] = "";
+    bool ok = keyword(v, len, name, sizeof name);
+    for (size_t i = 0; i < n; i++) {
+        if (ok && !strcmp(name, c[i].name)) return *out = c[i].value, true;
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"",
+                 i == 0       ? ""
+                 : i + 1 == n ? " or "
+                              : ", ",
+                 c[i].name);
+    }
+    return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be %s", field, list);
 }
 
-static bool set_output_size(job_request *r, const char *v, size_t len, api_error *e) {
-    char name[16];
-    if (keyword(v, len, name, sizeof name) && !strcmp(name, "input"))
-        r->output_size = I2I_OUTPUT_INPUT;
-    else if (keyword(v, len, name, sizeof name) && !strcmp(name, "working"))
-        r->output_size = I2I_OUTPUT_WORKING;
-    else
-        return api_error_set(e, API_ERR_INVALID_PARAMETER,
-                             "output_size must be \"input\" or \"working\"");
-    return true;
+static const choice CONTROL_TYPES[] = {{"canny", I2I_CONTROL_CANNY}, {"raw", I2I_CONTROL_RAW}};
+static const choice OUTPUT_SIZES[] = {{"input", I2I_OUTPUT_INPUT}, {"working", I2I_OUTPUT_WORKING}};
+static const choice COLOR_FIXES[] = {{"adain", I2I_COLOR_FIX_ADAIN},
+                                     {"wavelet", I2I_COLOR_FIX_WAVELET},
+                                     {"none", I2I_COLOR_FIX_NONE}};
+#define N_CHOICES(a) (sizeof a / sizeof a[0])
+
+static bool set_keyword(job_request *r, unsigned bit, const char *v, size_t len, api_error *e) {
+    int x;
+    bool ok;
+    if (bit == REQ_CONTROL_TYPE) {
+        ok = set_choice("control_type", CONTROL_TYPES, N_CHOICES(CONTROL_TYPES), v, len, &x, e);
+        if (ok) r->control_type = (i2i_control_type)x;
+    } else if (bit == REQ_OUTPUT_SIZE) {
+        ok = set_choice("output_size", OUTPUT_SIZES, N_CHOICES(OUTPUT_SIZES), v, len, &x, e);
+        if (ok) r->output_size = (i2i_output_size)x;
+    } else {
+        ok = set_choice("color_fix", COLOR_FIXES, N_CHOICES(COLOR_FIXES), v, len, &x, e);
+        if (ok) r->color_fix = (i2i_color_fix)x;
+    }
+    return ok;
 }
 
 static bool set_string(job_request *r, const field_spec *f, const char *v, size_t len,
@@ -178,9 +201,9 @@ static bool set_string(job_request *r, const field_spec *f, const char *v, size_
     case REQ_NEGATIVE_PROMPT:
         return set_prompt(&r->negative_prompt, f, v, len, e);
     case REQ_CONTROL_TYPE:
-        return set_control_type(r, v, len, e);
     case REQ_OUTPUT_SIZE:
-        return set_output_size(r, v, len, e);
+    case REQ_COLOR_FIX:
+        return set_keyword(r, f->given_bit, v, len, e);
     case REQ_PROFILE:
         if (len == 0 || !keyword(v, len, r->profile, sizeof r->profile))
             return api_error_set(e, API_ERR_INVALID_PARAMETER,
@@ -251,6 +274,12 @@ static bool set_number(job_request *r, const field_spec *f, double v, api_error 
     case REQ_TIMEOUT:
         if (!(v > 0)) return api_error_set(e, API_ERR_OUT_OF_RANGE, "timeout must be > 0 seconds");
         r->timeout_s = v;
+        break;
+    case REQ_SCALE:
+        r->scale = v;
+        break;
+    case REQ_CFW_WEIGHT:
+        r->cfw_weight = v;
         break;
     default:
         r->gamma = v;
@@ -429,6 +458,9 @@ uint64_t job_request_hash(const api_task *t, const job_request *r) {
     h = fnv1a(h, &r->image_resolution, sizeof r->image_resolution);
     h = fnv1a(h, &r->resolution, sizeof r->resolution);
     h = fnv1a(h, &r->output_size, sizeof r->output_size);
+    h = fnv1a(h, &r->scale, sizeof r->scale);
+    h = fnv1a(h, &r->color_fix, sizeof r->color_fix);
+    h = fnv1a(h, &r->cfw_weight, sizeof r->cfw_weight);
     return fnv1a(h, &r->timeout_s, sizeof r->timeout_s);
 }
 

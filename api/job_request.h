@@ -5,7 +5,8 @@
  * names (prompt, negative_prompt, num_inference_steps, guidance_scale,
  * image_guidance_scale, controlnet_conditioning_scale, seed, scheduler, eta)
  * plus ours (profile, depth, gamma, resolution, output_size, timeout,
- * control_type, low_threshold, high_threshold, image_resolution). Each task (api_task.h) accepts a
+ * control_type, low_threshold, high_threshold, image_resolution, scale, color_fix,
+ * cfw_weight). Each task (api_task.h) accepts a
  * subset; any other field is rejected by name. Parsing checks types and the ranges that do not
  * depend on the profile (400 invalid_parameter for a wrong type, 422 parameter_out_of_range outside
  * a fixed range); job_request_resolve() then merges the request over its profile through
@@ -43,7 +44,10 @@ enum {
     REQ_IMAGE_RESOLUTION = 1u << 16,
     REQ_RESOLUTION = 1u << 17,
     REQ_OUTPUT_SIZE = 1u << 18,
-    REQ_TIMEOUT = 1u << 19
+    REQ_TIMEOUT = 1u << 19,
+    REQ_SCALE = 1u << 20,
+    REQ_COLOR_FIX = 1u << 21,
+    REQ_CFW_WEIGHT = 1u << 22
 };
 
 /* The fields every job route accepts. */
@@ -75,6 +79,9 @@ typedef struct job_request {
     int resolution;       /* edit's */
     i2i_output_size output_size;
     double timeout_s; /* the job's own time budget */
+    double scale;     /* upscale's */
+    i2i_color_fix color_fix;
+    double cfw_weight;
 } job_request;
 
 /* The parameters a job actually runs with (reported back in job JSON). */

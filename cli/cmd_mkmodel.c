@@ -57,12 +57,12 @@ static const char TINY_VAE[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_re
  * RRDB per fusion layer. */
 static const char TINY_SR_UNET[] =
     "{\"in_channels\": 4, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
-    "1, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": -1, "
+    "1, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2], \"num_heads\": -1, "
     "\"num_head_channels\": 16, \"context_dim\": 32, \"transformer_depth\": 1, "
     "\"use_linear_in_transformer\": true}";
 static const char TINY_SR_ENCODER[] =
     "{\"in_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, 1, 1], "
-    "\"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
+    "\"num_res_blocks\": 2, \"attention_resolutions\": [4, 2], \"num_heads\": 2, "
     "\"out_channels\": 64}";
 #define TINY_SR_SPADE_HIDDEN 16
 static const char TINY_CFW[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_res_blocks\": 1, "

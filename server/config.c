@@ -48,6 +48,8 @@ static const opt_spec options[] = {
      "largest input width*height decoded (24000000)"},
     {"max-working-pixels", "I2I_MAX_WORKING_PIXELS", NUM(OPT_I64, max_working_pixels), 4096,
      (long long)1 << 40, "largest width*height a job runs at (4194304)"},
+    {"max-output-pixels", "I2I_MAX_OUTPUT_PIXELS", NUM(OPT_I64, max_output_pixels), 4096,
+     (long long)1 << 40, "largest width*height of a result, e.g. input x scale^2 (16777216)"},
     {"job-ttl", "I2I_JOB_TTL", NUM(OPT_INT, job_ttl_s), 0, INT_MAX,
      "seconds a finished job is kept (3600)"},
     {"job-timeout-max", "I2I_JOB_TIMEOUT_MAX", NUM(OPT_INT, job_timeout_max_s), 0, 86400 * 7,
@@ -76,6 +78,7 @@ void config_defaults(server_config *c) {
     c->max_body_bytes = 20 * 1024 * 1024;
     c->max_pixels = 24000000; /* a 24 MP camera photo; decoding only, jobs run smaller */
     c->max_working_pixels = 2048 * 2048;
+    c->max_output_pixels = 4096 * 4096; /* a 1024 px photo upscaled 4x; upscale runs tiled */
     c->job_ttl_s = 3600;
     c->wait_max_s = 60;
     c->drain_timeout_s = 30;

@@ -18,6 +18,7 @@ typedef struct server_config {
     int64_t max_body_bytes;
     int64_t max_pixels;         /* decode limit: largest input width*height */
     int64_t max_working_pixels; /* compute limit: largest size a job runs at */
+    int64_t max_output_pixels;  /* largest result (upscale: input x scale^2) */
     int job_ttl_s;
     int job_timeout_max_s; /* 0 = none; caps a job's own `timeout` */
     int wait_max_s;

@@ -137,7 +137,7 @@ submit_result job_service_submit(job_service *s, job_request *req, const job_res
         job_request_init(req);
         j->resolved = *res;
         /* the parameters borrow the texts, which now live in the job */
-        j->resolved.params.prompt = j->req.prompt;
+        if (j->req.prompt) j->resolved.params.prompt = j->req.prompt; /* upscale: none, "" */
         if (j->req.negative_prompt) j->resolved.params.negative_prompt = j->req.negative_prompt;
         j->steps = res->params.steps;
         j->input = *input;

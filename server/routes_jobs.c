@@ -67,6 +67,25 @@ static void image_error(http_response *resp, image_codec_status st, const char *
         http_response_error(resp, API_ERR_INVALID_IMAGE, "%s", err);
 }
 
+/* The result's size (upscale: input x scale) against the output limit. */
+static bool check_result_size(app *a, const job_resolved *res, const image_info *info,
+                              http_response *resp) {
+    char err[256];
+    int ow, oh;
+    if (!i2i_result_size(res->task->name, info->width, info->height, &res->params, &ow, &oh, err,
+                         sizeof err)) {
+        http_response_error(resp, API_ERR_OUT_OF_RANGE, "%s", err);
+        return false;
+    }
+    if ((int64_t)ow * oh > a->cfg->max_output_pixels) {
+        http_response_error(resp, API_ERR_IMAGE_TOO_LARGE,
+                            "the result would be %dx%d, over the server's %lld output pixels", ow,
+                            oh, (long long)a->cfg->max_output_pixels);
+        return false;
+    }
+    return true;
+}
+
 /* From the header alone: the decode limit, the minimum side, and the
  * working size against the compute limit (resolving the bundle's default
  * resolution into res), so nothing is decoded for a job that cannot run. */
@@ -98,7 +117,7 @@ static bool check_header(app *a, const job_request *er, job_resolved *res, int *
                             *ww, *wh, (long long)a->cfg->max_working_pixels);
         return false;
     }
-    return true;
+    return check_result_size(a, res, &info, resp);
 }
 
 /* Decodes the image and resamples it to its working size right away: a

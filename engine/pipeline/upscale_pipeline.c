@@ -120,7 +120,7 @@ static bool load_stablesr(i2i_bundle *b, json_t *root, char *err, size_t n) {
     if (!sr_config_of(root, &cfg, err, n)) return false;
     b->sr = stablesr_create(b->w, &cfg, err, n);
     if (!b->sr) return false;
-    b->unet_cfg = cfg.unet;
+    b->unet_cfg = *unet_get_config(stablesr_unet(b->sr)); /* spade_hidden resolved */
     return load_cfw(b, root, err, n) && load_context(b, root, err, n) &&
            read_tiling(b, root, err, n);
 }
