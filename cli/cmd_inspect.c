@@ -1,4 +1,4 @@
-/* i2i inspect --config sd15|sd21|ip2p|cldm_v15|stablesr|FILE|BUNDLE_DIR
+/* i2i inspect --config sd15|sd21|ip2p|cldm_v15|stablesr|FILE|BUNDLE_DIR | --bundle DIR
  * [--json] [--size HxW] [--steps N]: the U-Net's parameters per depth level
  * (Table S7 of the paper's supplement) and the parameters and MACs of one
  * U-Net call at every depth-skip depth; for a ControlNet or StableSR config
@@ -40,6 +40,7 @@
 
 typedef struct inspect_args {
     const char *config;
+    bool bundle; /* given as --bundle: must be a directory */
     bool json;
     int height, width;
     int steps; /* job cost: denoising steps; 0 = the section's default */
@@ -61,12 +62,13 @@ typedef struct inspect_config {
 static int inspect_usage(FILE *f) {
     fprintf(f,
             "usage: i2i inspect --config sd15|sd21|ip2p|cldm_v15|stablesr|FILE|BUNDLE_DIR\n"
-            "                   [--json] [--size HxW] [--steps N]\n"
+            "                   | --bundle DIR  [--json] [--size HxW] [--steps N]\n"
             "  cldm_v15 (or a control bundle): the SD-1.5 U-Net and its ControlNet\n"
-            "  stablesr: StableSR v2-512: the SD-2.1 U-Net, its\n"
+            "  stablesr (or an upscale bundle): StableSR v2-512: the SD-2.1 U-Net, its\n"
             "        SPADEs and the time-aware encoder\n"
             "  --steps: the job's denoising steps for the per-job MACs (default 20 for\n"
             "        ControlNet, 50 for StableSR as in Table S8)\n"
+            "  --bundle DIR: a model bundle (the same as --config DIR)\n"
             "  FILE: a JSON file with the LDM U-Net config keys, or a .safetensors file\n"
             "        whose __metadata__[\"config\"] holds them\n"
             "  --size: latent height x width for the MAC counts (default 64x64)\n"
@@ -101,7 +103,8 @@ static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
             a->json = true;
             continue;
         }
-        if (strcmp(opt, "--config") && strcmp(opt, "--size") && strcmp(opt, "--steps")) {
+        if (strcmp(opt, "--config") && strcmp(opt, "--bundle") && strcmp(opt, "--size") &&
+            strcmp(opt, "--steps")) {
             fprintf(stderr, "i2i inspect: unknown option '%s'\n", opt);
             return inspect_usage(stderr);
         }
@@ -110,8 +113,9 @@ static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
             return 2;
         }
         const char *val = argv[++i];
-        if (!strcmp(opt, "--config")) {
+        if (!strcmp(opt, "--config") || !strcmp(opt, "--bundle")) {
             a->config = val;
+            a->bundle = !strcmp(opt, "--bundle");
         } else if (!strcmp(opt, "--steps")) {
             char *end;
             long n = strtol(val, &end, 10);
@@ -127,7 +131,7 @@ static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
         }
     }
     if (!a->config) {
-        fprintf(stderr, "i2i inspect: --config is required\n");
+        fprintf(stderr, "i2i inspect: --config or --bundle is required\n");
         return inspect_usage(stderr);
     }
     return 0;
@@ -177,12 +181,29 @@ static void use_stablesr(inspect_config *ic) {
     ic->unet.spade_hidden = 0;
 }
 
-/* The U-Net config named by --config: a preset, a .safetensors weight file
- * with the config in its metadata, or a JSON config file. Extend here for
- * other sources (a bundle directory's manifest). */
-static bool inspect_load_config(const char *arg, inspect_config *ic, char *err, size_t errlen) {
+/* A bundle directory: StableSR's parts for an upscale bundle, else the
+ * U-Net and, for a control bundle, the ControlNet. */
+static bool load_bundle_config(const char *dir, inspect_config *ic, char *err, size_t errlen) {
+    if (!inspect_stablesr_bundle_config(dir, &ic->sr, &ic->has_sr, err, errlen)) return false;
+    if (ic->has_sr) return use_stablesr(ic), true;
+    return bundle_read_unet_config(dir, &ic->unet, err, errlen) &&
+           bundle_read_controlnet_config(dir, &ic->cn, &ic->has_controlnet, err, errlen);
+}
+
+/* The U-Net config named by --config: a preset, a bundle directory, a
+ * .safetensors weight file with the config in its metadata, or a JSON
+ * config file (presets first, as before bundles). --bundle takes a
+ * directory only. */
+static bool inspect_load_config(const char *arg, bool bundle_only, inspect_config *ic, char *err,
+                                size_t errlen) {
     unet_config *cfg = &ic->unet;
     memset(ic, 0, sizeof *ic);
+    struct stat st;
+    const bool is_dir = stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
+    if (bundle_only) {
+        if (is_dir) return load_bundle_config(arg, ic, err, errlen);
+        return snprintf(err, errlen, "--bundle: '%s' is not a bundle directory", arg), false;
+    }
     if (!strcmp(arg, "cldm_v15")) {
         controlnet_config_cldm_v15(&ic->cn);
         ic->has_controlnet = true;
@@ -194,10 +215,7 @@ static bool inspect_load_config(const char *arg, inspect_config *ic, char *err, 
         return use_stablesr(ic), true;
     }
     if (unet_config_preset(arg, cfg)) return true;
-    struct stat st;
-    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
-        return bundle_read_unet_config(arg, cfg, err, errlen) &&
-               bundle_read_controlnet_config(arg, &ic->cn, &ic->has_controlnet, err, errlen);
+    if (is_dir) return load_bundle_config(arg, ic, err, errlen);
     if (has_suffix(arg, ".safetensors")) return config_from_safetensors(arg, cfg, err, errlen);
     /* The file's own error goes after a line saying what was tried. */
     int k = snprintf(err, errlen,
@@ -310,7 +328,7 @@ int cmd_inspect(int argc, char **argv) {
     controlnet_cost cc;
     stablesr_cost sc;
     char err[512];
-    if (!inspect_load_config(a.config, &ic, err, sizeof err) ||
+    if (!inspect_load_config(a.config, a.bundle, &ic, err, sizeof err) ||
         !unet_param_profile_compute(&ic.unet, &pp, err, sizeof err) ||
         !unet_cost_profile_compute(&ic.unet, a.height, a.width, INSPECT_CONTEXT_LEN, &cp, err,
                                    sizeof err) ||

@@ -15,6 +15,11 @@
 void inspect_print_control(const controlnet_cost *cc, const unet_cost_profile *cp, int steps,
                            bool json);
 
+/* The StableSR config of an upscale bundle, read from its manifest (and the
+ * SPADE width from a weight file's header) without loading the networks;
+ * *present is false (out untouched) for a bundle of another task. */
+bool inspect_stablesr_bundle_config(const char *dir, stablesr_config *out, bool *present, char *err,
+                                    size_t errlen);
 /* Prints the StableSR section for a job of steps x 1 evaluation (text, or
  * a ",\"stablesr\":{...}" member of the JSON object being printed). */
 void inspect_print_stablesr(const stablesr_cost *sc, int steps, bool json);

@@ -1,6 +1,6 @@
-/* The StableSR part of `i2i inspect` (--config stablesr): the parameters of
- * the three parts and, per depth, the MACs of a job of `steps` x 1
- * evaluation (no CFG).
+/* The StableSR section of `i2i inspect` (--config stablesr, or an upscale
+ * bundle: inspect_sr_bundle.c): the parameters of the three parts and, per
+ * depth, the MACs of a job of `steps` x 1 evaluation (no CFG).
  *
  * Table S8's StableSR column (64x64 latent, 50 steps: 18.75 / 17.49 / 15.57 T
  * at D13 / D9 / D8) counts conv+linear MACs of the SFT U-Net only: the SD

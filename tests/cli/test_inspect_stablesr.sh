@@ -3,7 +3,7 @@
 # encoder), 43.6 % of the U-Net kept at D8, and the per-job MACs against
 # Table S8's StableSR column (18.75 / 17.49 / 15.57 T at D13 / D9 / D8 for
 # 50 steps at 64x64; ours 18.745 / 17.488 / 15.560, see
-# cli/inspect_stablesr.c).
+# cli/inspect_stablesr.c); then an upscale bundle through --bundle.
 set -u
 bin="${I2I_BIN:?I2I_BIN must point to the built i2i}"
 py=/usr/bin/python3
@@ -46,6 +46,51 @@ echo "$text" | grep -Eq "^D08 +43\.63 +32\.690 +15\.560 +16\.876 +15\.57$" || fa
 "$bin" inspect --config stablesr --steps 20 | grep -Eq "(TMACs  Table S8$|^Table S8 leaves)" && fail "--steps 20 shows Table S8"
 "$bin" inspect --config stablesr --size 32x32 --json | json_check '
 assert "table_s8_tmacs" not in d["stablesr"]' || fail "--size 32x32 shows Table S8"
+
+# An upscale bundle (--bundle, or --config DIR): its manifest's configs and
+# the SPADE width from the weights; the parts' totals are the values in its
+# weight file under each prefix.
+"$bin" mkmodel upscale --size tiny --out "$tmp/srb" >/dev/null || fail "mkmodel upscale"
+if "$bin" inspect --bundle "$tmp/srb" --json --size 32x32 >"$tmp/srb.json"; then
+    "$py" - "$tmp/srb.json" "$tmp/srb/model.safetensors" <<'PY' || fail "upscale bundle totals"
+import json, struct, sys
+d = json.load(open(sys.argv[1]))
+f = open(sys.argv[2], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n))
+count = {"unet": 0, "spade": 0, "encoder": 0}
+for k, v in h.items():
+    if k == "__metadata__":
+        continue
+    size = 1
+    for x in v["shape"]:
+        size *= x
+    if k.startswith("structcond_stage_model."):
+        count["encoder"] += size
+    elif k.startswith("model.diffusion_model."):
+        count["spade" if ".spade." in k else "unet"] += size
+s = d["stablesr"]
+assert (s["unet_params"], s["spade_params"], s["encoder_params"]) == \
+    (count["unet"], count["spade"], count["encoder"]), (s, count)
+assert d["total_params"] == count["unet"] and d["latent"] == {"h": 32, "w": 32}
+assert "table_s8_tmacs" not in s
+PY
+else
+    fail "inspect --bundle UPSCALE_DIR"
+fi
+"$bin" inspect --config "$tmp/srb" | grep -q "^stablesr: " || fail "--config UPSCALE_DIR: no StableSR section"
+# --bundle takes directories only; other bundles read as with --config.
+"$bin" inspect --bundle stablesr >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--bundle stablesr (a preset name) accepted"
+"$bin" mkmodel edit --size tiny --out "$tmp/edit" >/dev/null || fail "mkmodel edit"
+[ "$("$bin" inspect --bundle "$tmp/edit" --json | json_check 'print(d["total_params"])')" = \
+  "$("$bin" inspect --config "$tmp/edit" --json | json_check 'print(d["total_params"])')" ] ||
+    fail "--bundle EDIT_DIR differs from --config EDIT_DIR"
+printf '{"task": "upscale", "weights": ["model.safetensors"], "unet": {"config": {}}}' \
+    >"$tmp/srb/manifest.json"
+"$bin" inspect --bundle "$tmp/srb" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" -ne 2 ] || [ ! -s "$tmp/err" ]; then
+    fail "broken upscale manifest: exit $rc, want 2 with a message"
+fi
 
 if [ "$fails" -ne 0 ]; then
     echo "$fails check(s) failed" >&2
