@@ -1,8 +1,9 @@
-/* i2i eval NET --weights W --inputs I --out O [--depth D] [--config C]:
+/* i2i eval NET --weights W --inputs I --out O [--depth D] [--w W] [--config C]:
  * runs one network on tensors from a file, for checks against fixtures. */
 #include "commands.h"
 #include "eval.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +11,20 @@
 typedef struct eval_args {
     const char *weights, *inputs, *out, *config;
     int depth;
+    bool has_w;
+    float w; /* cfw-decode's fusion weight */
 } eval_args;
 
 static int eval_usage(FILE *f) {
-    fprintf(f, "usage: i2i eval unet|controlnet|vae-encode|vae-decode|clip-text\n"
-               "                --weights W.safetensors\n"
+    fprintf(f, "usage: i2i eval unet|controlnet|stablesr|vae-encode|vae-decode|cfw-decode|\n"
+               "                clip-text --weights W.safetensors\n"
                "                --inputs IN.safetensors --out OUT.safetensors [--depth D]\n"
-               "                [--config C.json]\n"
+               "                [--w W] [--config C.json]\n"
                "outputs: unet -> eps, controlnet -> control_00..NN and eps_dDD,\n"
+               "         stablesr -> struct_0..N and eps_dDD (every depth without --depth),\n"
                "         vae-encode -> mean, vae-decode -> decoded,\n"
+               "         cfw-decode -> moments, enc_feat_*, lr_latent (from lr_image, noise)\n"
+               "                       and decoded_wNN from z (w 0, 0.5, 1 without --w),\n"
                "         clip-text -> last_hidden_state\n");
     return f == stdout ? 0 : 2;
 }
@@ -50,6 +56,15 @@ static int parse_eval_args(int argc, char **argv, eval_args *a) {
                 return 2;
             }
             a->depth = (int)d;
+        } else if (!strcmp(opt, "--w")) {
+            char *end;
+            double w = strtod(val, &end);
+            if (*end || end == val || !(w >= 0 && w <= 1)) {
+                fprintf(stderr, "i2i eval: --w must be a number in [0, 1], got '%s'\n", val);
+                return 2;
+            }
+            a->w = (float)w;
+            a->has_w = true;
         } else {
             fprintf(stderr, "i2i eval: unknown option %s\n", opt);
             return 2;
@@ -72,6 +87,10 @@ int cmd_eval(int argc, char **argv) {
     if (!strcmp(net, "unet")) return eval_unet(a.weights, a.inputs, a.out, a.depth, a.config);
     if (!strcmp(net, "controlnet"))
         return eval_controlnet(a.weights, a.inputs, a.out, a.depth, a.config);
+    if (!strcmp(net, "stablesr"))
+        return eval_stablesr(a.weights, a.inputs, a.out, a.depth, a.config);
+    if (!strcmp(net, "cfw-decode"))
+        return eval_cfw_decode(a.weights, a.inputs, a.out, a.has_w ? &a.w : NULL, a.config);
     if (!strcmp(net, "vae-encode")) return eval_vae_encode(a.weights, a.inputs, a.out, a.config);
     if (!strcmp(net, "vae-decode")) return eval_vae_decode(a.weights, a.inputs, a.out, a.config);
     if (!strcmp(net, "clip-text")) return eval_clip_text(a.weights, a.inputs, a.out, a.config);

@@ -1,6 +1,9 @@
-/* i2i inspect --config sd15|sd21|ip2p|FILE|BUNDLE_DIR [--json] [--size HxW]: the U-Net's
- * parameters per depth level (Table S7 of the paper's supplement) and the
- * parameters and MACs of one U-Net call at every depth-skip depth.
+/* i2i inspect --config sd15|sd21|ip2p|cldm_v15|stablesr|FILE|BUNDLE_DIR | --bundle DIR
+ * [--json] [--size HxW] [--steps N]: the U-Net's parameters per depth level
+ * (Table S7 of the paper's supplement) and the parameters and MACs of one
+ * U-Net call at every depth-skip depth; for a ControlNet or StableSR config
+ * also that network's part (inspect_control.c, inspect_stablesr.c). For
+ * StableSR the tables above it are of the plain SD U-Net, without SPADE.
  *
  * --json prints one object:
  *   {"config": {...the LDM config keys...},
@@ -33,29 +36,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INSPECT_CONTEXT_LEN 77 /* CLIP text tokens, as every SD pipeline feeds them */
 #define INSPECT_MAX_JSON (1u << 20)
 
 typedef struct inspect_args {
     const char *config;
+    bool bundle; /* given as --bundle: must be a directory */
     bool json;
     int height, width;
-    int steps; /* ControlNet job cost: denoising steps */
+    int steps; /* job cost: denoising steps; 0 = the section's default */
 } inspect_args;
 
-/* The config to inspect: the U-Net's, plus the ControlNet's when present. */
+#define CONTROL_DEFAULT_STEPS 20 /* the control profiles' */
+#define SR_DEFAULT_STEPS 50      /* Table S8's StableSR column */
+
+/* The config to inspect: the U-Net's, plus the ControlNet's or StableSR's
+ * when present (then unet is StableSR's U-Net without its SPADEs). */
 typedef struct inspect_config {
     unet_config unet;
     bool has_controlnet;
     controlnet_config cn;
+    bool has_sr;
+    stablesr_config sr;
 } inspect_config;
 
 static int inspect_usage(FILE *f) {
     fprintf(f,
-            "usage: i2i inspect --config sd15|sd21|ip2p|cldm_v15|FILE|BUNDLE_DIR [--json]\n"
-            "                   [--size HxW] [--steps N]\n"
-            "  cldm_v15 (or a control bundle): the SD-1.5 U-Net and its ControlNet; --steps\n"
-            "        sets the job's denoising steps for the per-job MACs (default 20)\n"
+            "usage: i2i inspect --config sd15|sd21|ip2p|cldm_v15|stablesr|FILE|BUNDLE_DIR\n"
+            "                   | --bundle DIR  [--json] [--size HxW] [--steps N]\n"
+            "  cldm_v15 (or a control bundle): the SD-1.5 U-Net and its ControlNet\n"
+            "  stablesr (or an upscale bundle): StableSR v2-512: the SD-2.1 U-Net, its\n"
+            "        SPADEs and the time-aware encoder\n"
+            "  --steps: the job's denoising steps for the per-job MACs (default 20 for\n"
+            "        ControlNet, 50 for StableSR as in Table S8)\n"
+            "  --bundle DIR: a model bundle (the same as --config DIR)\n"
             "  FILE: a JSON file with the LDM U-Net config keys, or a .safetensors file\n"
             "        whose __metadata__[\"config\"] holds them\n"
             "  --size: latent height x width for the MAC counts (default 64x64)\n"
@@ -82,7 +95,7 @@ static bool parse_size(const char *s, int *h, int *w) {
 
 /* Returns 0 to go on, 2 for a usage error, -1 after printing --help. */
 static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
-    *a = (inspect_args){.height = 64, .width = 64, .steps = 20};
+    *a = (inspect_args){.height = 64, .width = 64};
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) return inspect_usage(stdout) - 1;
@@ -90,7 +103,8 @@ static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
             a->json = true;
             continue;
         }
-        if (strcmp(opt, "--config") && strcmp(opt, "--size") && strcmp(opt, "--steps")) {
+        if (strcmp(opt, "--config") && strcmp(opt, "--bundle") && strcmp(opt, "--size") &&
+            strcmp(opt, "--steps")) {
             fprintf(stderr, "i2i inspect: unknown option '%s'\n", opt);
             return inspect_usage(stderr);
         }
@@ -99,8 +113,9 @@ static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
             return 2;
         }
         const char *val = argv[++i];
-        if (!strcmp(opt, "--config")) {
+        if (!strcmp(opt, "--config") || !strcmp(opt, "--bundle")) {
             a->config = val;
+            a->bundle = !strcmp(opt, "--bundle");
         } else if (!strcmp(opt, "--steps")) {
             char *end;
             long n = strtol(val, &end, 10);
@@ -116,7 +131,7 @@ static int parse_inspect_args(int argc, char **argv, inspect_args *a) {
         }
     }
     if (!a->config) {
-        fprintf(stderr, "i2i inspect: --config is required\n");
+        fprintf(stderr, "i2i inspect: --config or --bundle is required\n");
         return inspect_usage(stderr);
     }
     return 0;
@@ -158,28 +173,55 @@ static bool config_from_json_file(const char *path, unet_config *cfg, char *err,
     return ok;
 }
 
-/* The U-Net config named by --config: a preset, a .safetensors weight file
- * with the config in its metadata, or a JSON config file. Extend here for
- * other sources (a bundle directory's manifest). */
-static bool inspect_load_config(const char *arg, inspect_config *ic, char *err, size_t errlen) {
+/* StableSR: the tables above its section are of the U-Net without SPADE. */
+static void use_stablesr(inspect_config *ic) {
+    ic->has_sr = true;
+    ic->unet = ic->sr.unet;
+    ic->unet.spade_channels = 0;
+    ic->unet.spade_hidden = 0;
+}
+
+/* A bundle directory: StableSR's parts for an upscale bundle, else the
+ * U-Net and, for a control bundle, the ControlNet. */
+static bool load_bundle_config(const char *dir, inspect_config *ic, char *err, size_t errlen) {
+    if (!inspect_stablesr_bundle_config(dir, &ic->sr, &ic->has_sr, err, errlen)) return false;
+    if (ic->has_sr) return use_stablesr(ic), true;
+    return bundle_read_unet_config(dir, &ic->unet, err, errlen) &&
+           bundle_read_controlnet_config(dir, &ic->cn, &ic->has_controlnet, err, errlen);
+}
+
+/* The U-Net config named by --config: a preset, a bundle directory, a
+ * .safetensors weight file with the config in its metadata, or a JSON
+ * config file (presets first, as before bundles). --bundle takes a
+ * directory only. */
+static bool inspect_load_config(const char *arg, bool bundle_only, inspect_config *ic, char *err,
+                                size_t errlen) {
     unet_config *cfg = &ic->unet;
-    ic->has_controlnet = false;
+    memset(ic, 0, sizeof *ic);
+    struct stat st;
+    const bool is_dir = stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
+    if (bundle_only) {
+        if (is_dir) return load_bundle_config(arg, ic, err, errlen);
+        return snprintf(err, errlen, "--bundle: '%s' is not a bundle directory", arg), false;
+    }
     if (!strcmp(arg, "cldm_v15")) {
         controlnet_config_cldm_v15(&ic->cn);
         ic->has_controlnet = true;
         *cfg = ic->cn.unet;
         return true;
     }
+    if (!strcmp(arg, "stablesr")) {
+        stablesr_config_v2_512(&ic->sr);
+        return use_stablesr(ic), true;
+    }
     if (unet_config_preset(arg, cfg)) return true;
-    struct stat st;
-    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
-        return bundle_read_unet_config(arg, cfg, err, errlen) &&
-               bundle_read_controlnet_config(arg, &ic->cn, &ic->has_controlnet, err, errlen);
+    if (is_dir) return load_bundle_config(arg, ic, err, errlen);
     if (has_suffix(arg, ".safetensors")) return config_from_safetensors(arg, cfg, err, errlen);
     /* The file's own error goes after a line saying what was tried. */
-    int k = snprintf(
-        err, errlen,
-        "'%s' is not a preset (sd15, sd21, ip2p, cldm_v15) nor a usable config file: ", arg);
+    int k = snprintf(err, errlen,
+                     "'%s' is not a preset (sd15, sd21, ip2p, cldm_v15, stablesr) nor a usable "
+                     "config file: ",
+                     arg);
     if (k < 0 || (size_t)k >= errlen) k = 0;
     return config_from_json_file(arg, cfg, err + k, errlen - (size_t)k);
 }
@@ -257,6 +299,25 @@ static void print_depths_table(const unet_param_profile *pp, const unet_cost_pro
     }
 }
 
+/* The costs of the task's own network, when the config has one. */
+static bool compute_extra(const inspect_args *a, const inspect_config *ic, controlnet_cost *cc,
+                          stablesr_cost *sc, char *err, size_t errlen) {
+    if (ic->has_controlnet)
+        return controlnet_cost_compute(&ic->cn, a->height, a->width, INSPECT_CONTEXT_LEN, cc, err,
+                                       errlen);
+    if (ic->has_sr)
+        return stablesr_cost_compute(&ic->sr, a->height, a->width, INSPECT_CONTEXT_LEN, sc, err,
+                                     errlen);
+    return true;
+}
+
+static void print_extra(const inspect_args *a, const inspect_config *ic, const controlnet_cost *cc,
+                        const stablesr_cost *sc, const unet_cost_profile *cp) {
+    if (ic->has_controlnet)
+        inspect_print_control(cc, cp, a->steps ? a->steps : CONTROL_DEFAULT_STEPS, a->json);
+    if (ic->has_sr) inspect_print_stablesr(sc, a->steps ? a->steps : SR_DEFAULT_STEPS, a->json);
+}
+
 int cmd_inspect(int argc, char **argv) {
     inspect_args a;
     int rc = parse_inspect_args(argc, argv, &a);
@@ -265,25 +326,24 @@ int cmd_inspect(int argc, char **argv) {
     unet_param_profile pp;
     unet_cost_profile cp;
     controlnet_cost cc;
+    stablesr_cost sc;
     char err[512];
-    if (!inspect_load_config(a.config, &ic, err, sizeof err) ||
+    if (!inspect_load_config(a.config, a.bundle, &ic, err, sizeof err) ||
         !unet_param_profile_compute(&ic.unet, &pp, err, sizeof err) ||
         !unet_cost_profile_compute(&ic.unet, a.height, a.width, INSPECT_CONTEXT_LEN, &cp, err,
                                    sizeof err) ||
-        (ic.has_controlnet &&
-         !controlnet_cost_compute(&ic.cn, a.height, a.width, INSPECT_CONTEXT_LEN, &cc, err,
-                                  sizeof err))) {
+        !compute_extra(&a, &ic, &cc, &sc, err, sizeof err)) {
         fprintf(stderr, "i2i inspect: %s\n", err);
         return 2;
     }
     if (a.json) {
         print_json(&ic.unet, &pp, &cp);
-        if (ic.has_controlnet) inspect_print_control(&cc, &cp, a.steps, true);
+        print_extra(&a, &ic, &cc, &sc, &cp);
         printf("}\n");
     } else {
         print_levels_table(&pp);
         print_depths_table(&pp, &cp);
-        if (ic.has_controlnet) inspect_print_control(&cc, &cp, a.steps, false);
+        print_extra(&a, &ic, &cc, &sc, &cp);
     }
     return fflush(stdout) == 0 ? 0 : 1;
 }

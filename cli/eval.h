@@ -18,6 +18,13 @@ int eval_clip_text(const char *weights, const char *inputs, const char *out,
 
 int eval_controlnet(const char *weights_path, const char *inputs_path, const char *out_path,
                     int depth, const char *config_path);
+/* depth 0: eps at every depth. --config is refused: both configs come from
+ * the weights' metadata. */
+int eval_stablesr(const char *weights_path, const char *inputs_path, const char *out_path,
+                  int depth, const char *config_path);
+/* w NULL: decodes at the fixture's w = 0, 0.5 and 1. */
+int eval_cfw_decode(const char *weights_path, const char *inputs_path, const char *out_path,
+                    const float *w, const char *config_path);
 
 /* Shared by the evaluators: the config JSON of --config or the weights'
  * metadata (caller frees; NULL with err), and the B timesteps of the

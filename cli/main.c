@@ -18,11 +18,11 @@ static const subcommand SUBCOMMANDS[] = {
     {"mkmodel", cmd_mkmodel,
      "write a tiny runnable bundle: i2i mkmodel edit --size tiny --out DIR"},
     {"eval", cmd_eval,
-     "evaluate one network on tensors: i2i eval unet|vae-encode|vae-decode|clip-text ..."},
+     "evaluate one network on tensors: i2i eval unet|stablesr|vae-decode|... --help"},
     {"schedule", cmd_schedule, "print gamma time steps: i2i schedule --steps N --gamma G [--json]"},
     {"tokenize", cmd_tokenize, "print the 77 CLIP token ids of a text"},
     {"inspect", cmd_inspect,
-     "parameters and MACs per depth: i2i inspect --config sd15|sd21|ip2p|FILE"},
+     "parameters and MACs per depth: i2i inspect --config sd15|stablesr|...|FILE|DIR"},
     {"search", cmd_search, "gamma/depth searches -> profile: i2i search gamma|depth --help"},
     {"canny", cmd_canny, "edge map for a ControlNet hint: i2i canny --image IN --out OUT.png"},
 };

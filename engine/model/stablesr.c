@@ -68,6 +68,11 @@ void stablesr_free(stablesr *s) {
     free(s);
 }
 
+void stablesr_get_config(const stablesr *s, stablesr_config *out) {
+    *out = s->cfg;
+    out->unet = *unet_get_config(s->u);
+}
+
 const unet *stablesr_unet(const stablesr *s) {
     return s->u;
 }

@@ -38,6 +38,9 @@ bool stablesr_params_foreach(const stablesr_config *cfg, param_fn fn, void *user
 
 stablesr *stablesr_create(const weights *w, const stablesr_config *cfg, char *err, size_t errlen);
 void stablesr_free(stablesr *s);
+/* The config the model runs, spade_hidden resolved from the weights (what
+ * cost accounting needs; the config given to stablesr_create may leave it 0). */
+void stablesr_get_config(const stablesr *s, stablesr_config *out);
 const unet *stablesr_unet(const stablesr *s);
 const sr_encoder *stablesr_encoder(const stablesr *s);
 
