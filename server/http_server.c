@@ -156,11 +156,11 @@ static bool refuse_early(http_server *s, struct MHD_Connection *c, conn_ctx *ctx
         return true;
     }
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    long long n;
-    if (cl && api_parse_int(cl, 0, 1LL << 62, &n) && n > a->cfg->max_body_bytes) {
+    uint64_t n;
+    if (cl && api_parse_content_length(cl, &n) && n > (uint64_t)a->cfg->max_body_bytes) {
         char msg[128];
-        snprintf(msg, sizeof msg, "request body of %lld bytes is over the limit of %lld", n,
-                 (long long)a->cfg->max_body_bytes);
+        snprintf(msg, sizeof msg, "request body of %llu bytes is over the limit of %lld",
+                 (unsigned long long)n, (long long)a->cfg->max_body_bytes);
         *ret = send_error(s, c, ctx, API_ERR_PAYLOAD_TOO_LARGE, msg);
         return true;
     }
@@ -286,6 +286,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* MHD's own unescaping turns %00 into a NUL, which cuts the path short. */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s) {
+    (void)cls;
+    (void)c;
+    return api_url_unescape(s);
+}
+
 static bool resolve_listen(const char *host, int port, struct sockaddr_storage *ss, bool *ipv6,
                            char *err, size_t errlen) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
@@ -324,7 +331,8 @@ http_server *http_server_start(app *a, char *err, size_t errlen) {
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                                  s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)a->cfg->max_connections,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_END);
+                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                                 MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s:%d (address in use?)", a->cfg->host,
                  a->cfg->port);

@@ -83,6 +83,38 @@ static void test_ids_and_numbers(void) {
     CHECK(!api_parse_double("1.5.2", &d));
 }
 
+/* Form fields read numbers as JSON does (issue 11: strtod took 0x9, 0x1p4). */
+static void test_json_numbers(void) {
+    double d;
+    CHECK(api_parse_json_number(" 9 ", &d) && d == 9);
+    CHECK(api_parse_json_number("-0.5e1", &d) && d == -5);
+    CHECK(api_parse_json_number("0", &d) && d == 0);
+    const char *bad[] = {"0x9", "0x1p4", "+5", "09", ".5", "5.", "1e", "inf", "nan", "", "1 2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_MSG(!api_parse_json_number(bad[i], &d), "'%s' accepted", bad[i]);
+    CHECK(api_is_json_integer("-12") && api_is_json_integer(" 7 "));
+    CHECK(!api_is_json_integer("7.0") && !api_is_json_integer("1e3") && !api_is_json_integer("x"));
+}
+
+/* A length over 2^62 is still a length over the limit (it skipped the
+ * early 413 and got 100 Continue). */
+static void test_content_length(void) {
+    uint64_t n;
+    CHECK(api_parse_content_length("1024", &n) && n == 1024);
+    CHECK(api_parse_content_length("4611686018427387905", &n) && n == 4611686018427387905ULL);
+    CHECK(api_parse_content_length("99999999999999999999999", &n) && n == UINT64_MAX);
+    CHECK(!api_parse_content_length("-1", &n) && !api_parse_content_length("12x", &n));
+    CHECK(!api_parse_content_length("", &n) && !api_parse_content_length(NULL, &n));
+}
+
+/* %00 must not cut a path short: /healthz%00junk routed as /healthz. */
+static void test_url_unescape(void) {
+    char a[] = "/healthz%00junk", b[] = "/v1/jobs%2Fx%41%4", c[] = "%zz%";
+    CHECK(api_url_unescape(a) == strlen("/healthz%00junk") && strcmp(a, "/healthz%00junk") == 0);
+    CHECK(api_url_unescape(b) == strlen("/v1/jobs/xA%4") && strcmp(b, "/v1/jobs/xA%4") == 0);
+    CHECK(api_url_unescape(c) == 4 && strcmp(c, "%zz%") == 0);
+}
+
 int main(void) {
     test_content_type();
     test_prefer();
@@ -90,5 +122,8 @@ int main(void) {
     test_auth();
     test_origins();
     test_ids_and_numbers();
+    test_json_numbers();
+    test_content_length();
+    test_url_unescape();
     return CHECK_DONE();
 }
