@@ -63,7 +63,14 @@ static const opt_spec options[] = {
     {"access-log", "I2I_ACCESS_LOG", STR(access_log), 0, 0,
      "JSON-lines access log file, '-' = stdout, '' = off (-)"},
     {"max-connections", "I2I_MAX_CONNECTIONS", NUM(OPT_INT, max_connections), 1, 100000,
-     "simultaneous HTTP connections (256)"},
+     "simultaneous HTTP connections, all clients (1024)"},
+    {"max-connections-per-ip", "I2I_MAX_CONNECTIONS_PER_IP", NUM(OPT_INT, max_connections_per_ip),
+     0, 100000, "simultaneous HTTP connections from one client address, 0 = no limit (64)"},
+    {"http-threads", "I2I_HTTP_THREADS", NUM(OPT_INT, http_threads), 1, 256,
+     "HTTP event-loop threads (epoll); waiting clients hold none (4)"},
+    {"request-deadline", "I2I_REQUEST_DEADLINE", NUM(OPT_INT, request_deadline_s), 0, 86400,
+     "seconds a client has to send a request's headers and body, not reset by activity; "
+     "0 = none (30)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -80,7 +87,10 @@ void config_defaults(server_config *c) {
     c->wait_max_s = 60;
     c->drain_timeout_s = 30;
     snprintf(c->access_log, sizeof c->access_log, "-");
-    c->max_connections = 256;
+    c->max_connections = 1024;
+    c->max_connections_per_ip = 64;
+    c->http_threads = 4;
+    c->request_deadline_s = 30;
 }
 
 static void print_help(FILE *out) {

@@ -24,8 +24,11 @@ typedef struct server_config {
     char api_keys[4096];     /* comma-separated; empty = no auth */
     char cors_origins[4096]; /* comma-separated; empty = no CORS */
     int drain_timeout_s;
-    char access_log[1024]; /* "-" = stdout, "" = off */
-    int max_connections;
+    char access_log[1024];      /* "-" = stdout, "" = off */
+    int max_connections;        /* all clients together */
+    int max_connections_per_ip; /* one client address */
+    int http_threads;           /* the HTTP event loops (epoll), not one per connection */
+    int request_deadline_s;     /* most seconds to send one request's headers and body */
 } server_config;
 
 typedef enum config_result { CONFIG_OK = 0, CONFIG_EXIT_HELP = 1, CONFIG_ERROR = 2 } config_result;

@@ -25,6 +25,8 @@ struct job_service {
     metrics *metrics;
     pthread_t janitor;
     bool janitor_started;
+    job_final_hook final_hook;
+    void *final_hook_ctx;
 };
 
 double job_service_now(void) {
@@ -166,6 +168,20 @@ submit_result job_service_submit(job_service *s, job_request *req, const job_res
     return out;
 }
 
+void job_service_set_final_hook(job_service *s, job_final_hook fn, void *ctx) {
+    pthread_mutex_lock(&s->mu);
+    s->final_hook = fn;
+    s->final_hook_ctx = ctx;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Wakes everything waiting on j: blocked waiters and the hook's parked
+ * connections. */
+static void notify_final_locked(job_service *s, const job *j) {
+    pthread_cond_broadcast(&s->done_cv);
+    if (s->final_hook) s->final_hook(s->final_hook_ctx, j->id);
+}
+
 static job *lookup_locked(job_service *s, const char *id, lookup_result *lr) {
     job *j = s->store->ops->find(s->store, id);
     *lr = j ? LOOKUP_FOUND
@@ -180,31 +196,21 @@ static json_t *render_locked(job_service *s, const job *j) {
     return job_view_json(&v);
 }
 
+bool job_service_is_settled(job_service *s, const char *id) {
+    lookup_result lr;
+    pthread_mutex_lock(&s->mu);
+    job *j = lookup_locked(s, id, &lr);
+    bool settled = !j || job_status_is_final(j->status);
+    pthread_mutex_unlock(&s->mu);
+    return settled;
+}
+
 json_t *job_service_job_json(job_service *s, const char *id, lookup_result *lr) {
     pthread_mutex_lock(&s->mu);
     job *j = lookup_locked(s, id, lr);
     json_t *o = j ? render_locked(s, j) : NULL;
     pthread_mutex_unlock(&s->mu);
     return o;
-}
-
-lookup_result job_service_wait(job_service *s, const char *id, double timeout_s, bool *final) {
-    lookup_result lr;
-    struct timespec dl = deadline_after(timeout_s);
-    pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, &lr);
-    *final = false;
-    if (j) {
-        job_ref(j); /* the store may expire it while we sleep */
-        while (!job_status_is_final(j->status) && !s->shutting_down) {
-            int rc = pthread_cond_timedwait(&s->done_cv, &s->mu, &dl);
-            if (rc == ETIMEDOUT) break;
-        }
-        *final = job_status_is_final(j->status);
-        job_unref(j);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return lr;
 }
 
 lookup_result job_service_result(job_service *s, const char *id, job_status *status, uint8_t **png,
@@ -236,7 +242,7 @@ static void finish_unrun_locked(job_service *s, job *j, const char *code, const 
     snprintf(j->error_message, sizeof j->error_message, "%s", msg);
     free(j->input.rgb);
     memset(&j->input, 0, sizeof j->input);
-    pthread_cond_broadcast(&s->done_cv);
+    notify_final_locked(s, j);
 }
 
 json_t *job_service_cancel(job_service *s, const char *id, lookup_result *lr, bool *was_running) {
@@ -401,8 +407,8 @@ void job_service_finish(job_service *s, job *j, engine_result *r) {
     job_status final = j->status;
     char task[16];
     snprintf(task, sizeof task, "%s", j->task);
+    notify_final_locked(s, j);
     job_unref(j);
-    pthread_cond_broadcast(&s->done_cv);
     pthread_mutex_unlock(&s->mu);
     metrics_job_finished(s->metrics, task, final, run_s);
 }

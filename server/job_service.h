@@ -38,9 +38,14 @@ submit_result job_service_submit(job_service *s, job_request *req, const job_res
                                  i2i_image *input, const char *idempotency_key,
                                  uint64_t request_hash, char id_out[37], int *retry_after_s);
 
+/* Called (under the service's lock: it must not call back into the service)
+ * each time a job reaches a final status; NULL to remove. */
+typedef void (*job_final_hook)(void *ctx, const char *job_id);
+void job_service_set_final_hook(job_service *s, job_final_hook fn, void *ctx);
+/* Whether there is nothing to wait for: the job is final, or unknown. */
+bool job_service_is_settled(job_service *s, const char *id);
+
 json_t *job_service_job_json(job_service *s, const char *id, lookup_result *lr);
-/* Blocks up to timeout_s for the job to finish; *final tells whether it did. */
-lookup_result job_service_wait(job_service *s, const char *id, double timeout_s, bool *final);
 /* Copies the PNG of a succeeded job; *status is the job's status. */
 lookup_result job_service_result(job_service *s, const char *id, job_status *status, uint8_t **png,
                                  size_t *png_len);

@@ -121,7 +121,32 @@ static bool decode_image(app *a, const job_request *er, job_resolved *res, int w
     return rs == I2I_OK;
 }
 
-/* Prefer: wait=N: block on the queued job (it never bypasses the queue). */
+/* The answer for a submitted job: the PNG itself when the job succeeded
+ * and the client accepts it, else the job JSON (200 once final). */
+static void answer_job(app *a, http_request *req, const char *id, http_response *resp) {
+    lookup_result lr;
+    if (api_accepts_png(http_request_header(req, "Accept"))) {
+        job_status st;
+        uint8_t *png;
+        size_t len;
+        lr = job_service_result(a->jobs, id, &st, &png, &len);
+        if (png) {
+            http_response_bytes(resp, 200, "image/png", png, len);
+            return;
+        }
+    }
+    json_t *o = job_service_job_json(a->jobs, id, &lr);
+    if (!o) {
+        lookup_error(resp, lr, id);
+        return;
+    }
+    job_status st = JOB_QUEUED;
+    job_status_parse(json_string_value(json_object_get(o, "status")), &st);
+    http_response_json(resp, job_status_is_final(st) ? 200 : 202, o);
+}
+
+/* Prefer: wait=N waits on the queued job (it never bypasses the queue); the
+ * front end parks the connection rather than a thread. */
 static void answer_submitted(app *a, http_request *req, const char *id, bool replayed,
                              http_response *resp) {
     char location[64];
@@ -129,30 +154,21 @@ static void answer_submitted(app *a, http_request *req, const char *id, bool rep
     http_response_header(resp, "Location", location);
     if (replayed) http_response_header(resp, "Idempotent-Replayed", "true");
     int wait = api_parse_prefer_wait(http_request_header(req, "Prefer"), a->cfg->wait_max_s);
-    bool final = false;
-    if (wait > 0) {
-        char applied[32];
-        snprintf(applied, sizeof applied, "wait=%d", wait);
-        http_response_header(resp, "Preference-Applied", applied);
-        job_service_wait(a->jobs, id, wait, &final);
-    }
-    if (final && api_accepts_png(http_request_header(req, "Accept"))) {
-        job_status st;
-        uint8_t *png;
-        size_t len;
-        job_service_result(a->jobs, id, &st, &png, &len);
-        if (png) {
-            http_response_bytes(resp, 200, "image/png", png, len);
-            return;
-        }
-    }
-    lookup_result lr;
-    json_t *o = job_service_job_json(a->jobs, id, &lr);
-    if (!o) {
-        lookup_error(resp, lr, id);
+    if (wait <= 0) { /* 202 whatever its state, as a plain submission */
+        lookup_result lr;
+        json_t *o = job_service_job_json(a->jobs, id, &lr);
+        if (!o)
+            lookup_error(resp, lr, id);
+        else
+            http_response_json(resp, 202, o);
         return;
     }
-    http_response_json(resp, final ? 200 : 202, o);
+    char applied[32];
+    snprintf(applied, sizeof applied, "wait=%d", wait);
+    http_response_header(resp, "Preference-Applied", applied);
+    resp->defer.then = answer_job;
+    snprintf(resp->defer.job_id, sizeof resp->defer.job_id, "%s", id);
+    resp->defer.wait_s = wait;
 }
 
 static void submit(app *a, http_request *req, job_request *er, const job_resolved *res,
