@@ -119,34 +119,6 @@ const char *api_bearer_token(const char *authorization) {
     return *p ? p : NULL;
 }
 
-/* Compares all of a's bytes whatever the position of the first difference,
- * so response timing does not reveal how much of a key was right. */
-static bool equal_const_time(const char *a, size_t alen, const char *b, size_t blen) {
-    unsigned char diff = (unsigned char)(alen != blen);
-    for (size_t i = 0; i < alen; i++)
-        diff |= (unsigned char)a[i] ^ (unsigned char)(i < blen ? b[i] : 0);
-    return diff == 0;
-}
-
-bool api_key_allowed(const char *key_list, const char *token) {
-    if (!key_list || !token) return false;
-    size_t tlen = strlen(token);
-    bool found = false;
-    const char *p = key_list;
-    for (;;) {
-        p = skip_ws(p);
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        /* no early exit: every key is compared */
-        if (n > 0 && equal_const_time(token, tlen, p, n)) found = true;
-        if (!end) break;
-        p = end + 1;
-    }
-    return found;
-}
-
 bool api_origin_allowed(const char *origin_list, const char *origin) {
     if (!origin_list || !origin || !*origin) return false;
     size_t olen = strlen(origin);

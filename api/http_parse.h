@@ -29,9 +29,7 @@ bool api_accepts_png(const char *accept);
 /* Token of "Authorization: Bearer <token>", or NULL. */
 const char *api_bearer_token(const char *authorization);
 
-/* Constant-time (in the token's bytes) membership of token in a
- * comma-separated key list. */
-bool api_key_allowed(const char *key_list, const char *token);
+/* API key lists and who a token is: api_keys.h. */
 
 /* Exact, case-sensitive match of origin against a comma-separated list;
  * "*" in the list allows any origin. */

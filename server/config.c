@@ -55,7 +55,14 @@ static const opt_spec options[] = {
     {"wait-max", "I2I_WAIT_MAX", NUM(OPT_INT, wait_max_s), 0, 3600,
      "largest Prefer: wait=N honoured, seconds (60)"},
     {"api-keys", "I2I_API_KEYS", STR(api_keys), 0, 0,
-     "comma-separated bearer tokens; empty = no auth"},
+     "comma-separated bearer tokens, each TOKEN or NAME:TOKEN (jobs belong to the key's name); "
+     "empty = no auth"},
+    {"admin-key", "I2I_ADMIN_KEY", STR(admin_key), 0, 0,
+     "bearer token that sees and cancels every key's jobs; set = auth on"},
+    {"max-jobs", "I2I_MAX_JOBS", NUM(OPT_INT, max_jobs), 1, 10000000,
+     "jobs kept; at the cap the oldest finished one is evicted (then 410) (1000)"},
+    {"max-queued-per-key", "I2I_MAX_QUEUED_PER_KEY", NUM(OPT_INT, max_queued_per_key), 0, 1000000,
+     "queued jobs one API key may have before 429 quota_exceeded; 0 = no own limit (0)"},
     {"cors-origins", "I2I_CORS_ORIGINS", STR(cors_origins), 0, 0,
      "comma-separated allowed browser origins; empty = no CORS"},
     {"drain-timeout", "I2I_DRAIN_TIMEOUT", NUM(OPT_INT, drain_timeout_s), 0, 86400,
@@ -88,6 +95,7 @@ void config_defaults(server_config *c) {
     c->drain_timeout_s = 30;
     snprintf(c->access_log, sizeof c->access_log, "-");
     c->max_connections = 1024;
+    c->max_jobs = 1000;
     c->max_connections_per_ip = 64;
     c->http_threads = 4;
     c->request_deadline_s = 30;

@@ -21,7 +21,10 @@ typedef struct server_config {
     int job_ttl_s;
     int job_timeout_max_s; /* 0 = none; caps a job's own `timeout` */
     int wait_max_s;
-    char api_keys[4096];     /* comma-separated; empty = no auth */
+    char api_keys[4096];     /* comma-separated TOKEN or NAME:TOKEN; empty = no auth */
+    char admin_key[256];     /* sees every key's jobs; set = auth on */
+    int max_jobs;            /* stored jobs, finished ones evicted oldest first */
+    int max_queued_per_key;  /* queued jobs one API key may have; 0 = no own limit */
     char cors_origins[4096]; /* comma-separated; empty = no CORS */
     int drain_timeout_s;
     char access_log[1024];      /* "-" = stdout, "" = off */

@@ -2,6 +2,7 @@
  * http_request / http_response values. */
 #include "http_server.h"
 #include "access_log.h"
+#include "api_keys.h"
 #include "conn_deadline.h"
 #include "conn_park.h"
 #include "http_parse.h"
@@ -124,12 +125,22 @@ static enum MHD_Result answer_options(http_server *s, struct MHD_Connection *c, 
     return send_response(s, c, ctx, &r);
 }
 
-static bool authorized(http_server *s, struct MHD_Connection *c) {
-    const char *keys = s->app->cfg->api_keys;
-    if (!keys[0]) return true;
+/* Who the request is: without keys everyone sees every job; with keys the
+ * token's name owns the jobs it creates and sees only those (the admin key
+ * sees all). False for a missing or wrong token. */
+static bool authorized(http_server *s, struct MHD_Connection *c, http_request *req) {
+    const server_config *cfg = s->app->cfg;
+    if (!cfg->api_keys[0] && !cfg->admin_key[0]) {
+        req->sees_all = true;
+        return true;
+    }
     const char *token =
         api_bearer_token(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"));
-    return api_key_allowed(keys, token);
+    api_identity who;
+    if (!api_key_identify(cfg->api_keys, cfg->admin_key, token, &who)) return false;
+    snprintf(req->owner, sizeof req->owner, "%s", who.owner);
+    req->sees_all = who.admin;
+    return true;
 }
 
 /* Everything that can be refused from the headers alone is refused here,
@@ -152,7 +163,7 @@ static bool refuse_early(http_server *s, struct MHD_Connection *c, conn_ctx *ctx
         *ret = send_error(s, c, ctx, API_ERR_METHOD_NOT_ALLOWED, msg);
         return true;
     }
-    if (ctx->match.needs_auth && !authorized(s, c)) {
+    if (ctx->match.needs_auth && !authorized(s, c, &ctx->req)) {
         *ret = send_error(s, c, ctx, API_ERR_UNAUTHORIZED, "a valid bearer token is required");
         return true;
     }

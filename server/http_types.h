@@ -6,6 +6,7 @@
 
 #include "api_error.h"
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,8 @@ typedef struct http_request {
     void *conn; /* opaque: the MHD connection */
     char request_id[37];
     char job_id[37]; /* set by a handler, for the access log */
+    char owner[64];  /* the API key's name: new jobs belong to it; "" without auth */
+    bool sees_all;   /* no auth, or the admin key: every owner's jobs */
 } http_request;
 
 typedef struct http_header {

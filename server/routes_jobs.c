@@ -14,6 +14,11 @@
 static void lookup_error(http_response *resp, lookup_result lr, const char *id) {
     if (lr == LOOKUP_EXPIRED)
         http_response_error(resp, API_ERR_EXPIRED, "job %s has expired", id);
+    else if (lr == LOOKUP_EVICTED)
+        http_response_error(resp, API_ERR_EVICTED,
+                            "job %s was removed to make room for newer jobs (the server keeps at "
+                            "most --max-jobs); fetch results sooner",
+                            id);
     else
         http_response_error(resp, API_ERR_NOT_FOUND, "no job %s", id);
 }
@@ -24,6 +29,11 @@ static uint64_t random_seed(void) {
     uint64_t s;
     memcpy(&s, u, sizeof s);
     return s;
+}
+
+/* The owner filter for lookups: NULL sees every owner's jobs. */
+static const char *viewer(const http_request *req) {
+    return req->sees_all ? NULL : req->owner;
 }
 
 /* Fills req from the body; false with the error response set. */
@@ -129,13 +139,13 @@ static void answer_job(app *a, http_request *req, const char *id, http_response 
         job_status st;
         uint8_t *png;
         size_t len;
-        lr = job_service_result(a->jobs, id, &st, &png, &len);
+        lr = job_service_result(a->jobs, id, viewer(req), &st, &png, &len);
         if (png) {
             http_response_bytes(resp, 200, "image/png", png, len);
             return;
         }
     }
-    json_t *o = job_service_job_json(a->jobs, id, &lr);
+    json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
     if (!o) {
         lookup_error(resp, lr, id);
         return;
@@ -156,7 +166,7 @@ static void answer_submitted(app *a, http_request *req, const char *id, bool rep
     int wait = api_parse_prefer_wait(http_request_header(req, "Prefer"), a->cfg->wait_max_s);
     if (wait <= 0) { /* 202 whatever its state, as a plain submission */
         lookup_result lr;
-        json_t *o = job_service_job_json(a->jobs, id, &lr);
+        json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
         if (!o)
             lookup_error(resp, lr, id);
         else
@@ -181,7 +191,8 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
                             "Idempotency-Key must be 1 to 255 characters");
         return;
     }
-    submit_result sr = job_service_submit(a->jobs, er, res, img, key, hash, id, &retry_after);
+    submit_result sr =
+        job_service_submit(a->jobs, er, res, img, req->owner, key, hash, id, &retry_after);
     char ra[16];
     switch (sr) {
     case SUBMIT_CREATED:
@@ -194,6 +205,14 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
         http_response_header(resp, "Retry-After", ra);
         http_response_error(resp, API_ERR_QUEUE_FULL, "the job queue is full (%d jobs)",
                             a->cfg->queue_max);
+        return;
+    case SUBMIT_QUOTA_EXCEEDED:
+        snprintf(ra, sizeof ra, "%d", retry_after);
+        http_response_header(resp, "Retry-After", ra);
+        http_response_error(resp, API_ERR_QUOTA_EXCEEDED,
+                            "this API key already has %d queued jobs, its most; retry when one "
+                            "has started",
+                            a->cfg->max_queued_per_key);
         return;
     case SUBMIT_DRAINING:
         http_response_header(resp, "Retry-After", "5");
@@ -269,7 +288,7 @@ out:
 void route_job_get(app *a, http_request *req, const char *id, http_response *resp) {
     lookup_result lr;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
-    json_t *o = job_service_job_json(a->jobs, id, &lr);
+    json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
     if (!o)
         lookup_error(resp, lr, id);
     else
@@ -281,7 +300,7 @@ void route_job_result(app *a, http_request *req, const char *id, http_response *
     uint8_t *png;
     size_t len;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
-    lookup_result lr = job_service_result(a->jobs, id, &st, &png, &len);
+    lookup_result lr = job_service_result(a->jobs, id, viewer(req), &st, &png, &len);
     if (lr != LOOKUP_FOUND)
         lookup_error(resp, lr, id);
     else if (png)
@@ -300,7 +319,7 @@ void route_job_cancel(app *a, http_request *req, const char *id, http_response *
     lookup_result lr;
     bool was_running;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
-    json_t *o = job_service_cancel(a->jobs, id, &lr, &was_running);
+    json_t *o = job_service_cancel(a->jobs, id, viewer(req), &lr, &was_running);
     if (!o)
         lookup_error(resp, lr, id);
     else /* 202: a running job stops at its next denoising step */
@@ -327,5 +346,5 @@ void route_jobs_list(app *a, http_request *req, const char *id, http_response *r
                             "limit must be an integer in [1, 1000]");
         return;
     }
-    http_response_json(resp, 200, job_service_list(a->jobs, filter, (size_t)limit));
+    http_response_json(resp, 200, job_service_list(a->jobs, viewer(req), filter, (size_t)limit));
 }

@@ -1,6 +1,7 @@
 /* Header and query parsing: Content-Type, Prefer, Accept, bearer tokens,
  * key lists, CORS origins, job ids and strict numbers. */
 #include "check.h"
+#include "api_keys.h"
 #include "http_parse.h"
 
 #include <string.h>
@@ -55,6 +56,28 @@ static void test_auth(void) {
     CHECK(!api_key_allowed("a1,s3cret", ""));
     CHECK(!api_key_allowed("a1,,s3cret", ""));
     CHECK(!api_key_allowed("a1", NULL));
+}
+
+/* Tenants (issue 11): a key's jobs belong to its name (NAME:TOKEN) or to
+ * its place in the list; the admin key is its own identity. */
+static void test_identities(void) {
+    api_identity who;
+    const char *keys = "alice:tok-a, tok-b ,bob:tok-c,x:y:z";
+    CHECK(api_key_identify(keys, "", "tok-a", &who) && strcmp(who.owner, "alice") == 0);
+    CHECK(!who.admin);
+    CHECK(api_key_identify(keys, "", "tok-b", &who) && strcmp(who.owner, "key#2") == 0);
+    CHECK(api_key_identify(keys, "", "tok-c", &who) && strcmp(who.owner, "bob") == 0);
+    CHECK(api_key_identify(keys, "", "y:z", &who) && strcmp(who.owner, "x") == 0);
+    CHECK(!api_key_identify(keys, "", "alice", &who));       /* a name is not a token */
+    CHECK(!api_key_identify(keys, "", "alice:tok-a", &who)); /* nor is the entry */
+    CHECK(!api_key_identify(keys, "", "tok-", &who));
+    CHECK(api_key_identify(keys, "root-tok", "root-tok", &who) && who.admin);
+    CHECK(strcmp(who.owner, "#admin") == 0);
+    CHECK(!api_key_identify(keys, "", "", &who) && !api_key_identify(keys, "", NULL, &who));
+    /* a token with ':' whose head is not a name stays one bare token */
+    CHECK(api_key_identify("a b:c", "", "a b:c", &who) && strcmp(who.owner, "key#1") == 0);
+    CHECK(api_key_identify("", "adm", "adm", &who) && who.admin);
+    CHECK(!api_key_identify("", "", "adm", &who));
 }
 
 static void test_origins(void) {
@@ -120,6 +143,7 @@ int main(void) {
     test_prefer();
     test_accept();
     test_auth();
+    test_identities();
     test_origins();
     test_ids_and_numbers();
     test_json_numbers();
