@@ -106,8 +106,8 @@ static void print_help(FILE *out) {
                  "HTTP job service for compressed image-to-image diffusion models.\n\n"
                  "Each option may also be set by its environment variable (flags win).\n\n");
     for (size_t i = 0; i < N_OPTIONS; i++)
-        fprintf(out, "  --%-20s %-24s %s\n", options[i].flag, options[i].env, options[i].help);
-    fprintf(out, "  --%-20s %-24s %s\n", "help", "", "print this help and exit");
+        fprintf(out, "  --%-22s %-26s %s\n", options[i].flag, options[i].env, options[i].help);
+    fprintf(out, "  --%-22s %-26s %s\n", "help", "", "print this help and exit");
 }
 
 static config_result set_listen(server_config *c, const char *v, char *err, size_t errlen) {

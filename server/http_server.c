@@ -338,8 +338,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_ctx *ctx = *con_cls;
     if (!ctx) return;
     (void)toe;
-    conn_deadline_next_request(s->deadline, ctx->slot); /* keep-alive: the clock restarts */
-    http_response_free(&ctx->pending);                  /* a parked answer never sent */
+    conn_deadline_next_request(s->deadline, ctx->slot);   /* keep-alive: the clock restarts */
+    if (ctx->parked) atomic_fetch_sub(&s->parked_now, 1); /* the client left while parked */
+    http_response_free(&ctx->pending);                    /* an answer never sent */
     char remote[64] = "";
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

@@ -5,6 +5,12 @@
 # parked without a thread each (tests/integration/slow_clients.py).
 . "$(dirname "$0")/serve_lib.sh"
 
+"$SERVE" --help >"$WORK/help" 2>&1
+for flag in max-connections max-connections-per-ip http-threads request-deadline max-jobs \
+    max-queued-per-key admin-key; do
+    check "--help lists --$flag" grep -q -- "--$flag " "$WORK/help"
+done
+
 make_bundle
 img png 64 64 "$WORK/in.png"
 start_server --http-threads 2 --max-connections-per-ip 20 --request-deadline 4 --workers 1
