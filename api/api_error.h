@@ -21,12 +21,14 @@ typedef enum api_error_code {
     API_ERR_IDEMPOTENCY_CONFLICT,   /* 409 same Idempotency-Key, other body */
     API_ERR_NO_RESULT,              /* 409 the job failed or was canceled: no result */
     API_ERR_EXPIRED,                /* 410 job existed but its TTL has passed */
+    API_ERR_EVICTED,                /* 410 job was let go early: the store was at --max-jobs */
     API_ERR_PAYLOAD_TOO_LARGE,      /* 413 body over --max-body-bytes */
     API_ERR_UNSUPPORTED_MEDIA_TYPE, /* 415 */
     API_ERR_IMAGE_TOO_LARGE,        /* 422 pixels over --max-pixels */
     API_ERR_OUT_OF_RANGE,           /* 422 a well-formed value outside its (profile's) range */
     API_ERR_UNKNOWN_PROFILE,        /* 422 no profile of that name for the task */
     API_ERR_QUEUE_FULL,             /* 429 */
+    API_ERR_QUOTA_EXCEEDED,         /* 429 the API key has its most queued jobs */
     API_ERR_INTERNAL,               /* 500 */
     API_ERR_UNAVAILABLE,            /* 503 loading or draining */
     API_ERR_TASK_UNAVAILABLE,       /* 503 no loaded bundle serves the route's task */

@@ -119,34 +119,6 @@ const char *api_bearer_token(const char *authorization) {
     return *p ? p : NULL;
 }
 
-/* Compares all of a's bytes whatever the position of the first difference,
- * so response timing does not reveal how much of a key was right. */
-static bool equal_const_time(const char *a, size_t alen, const char *b, size_t blen) {
-    unsigned char diff = (unsigned char)(alen != blen);
-    for (size_t i = 0; i < alen; i++)
-        diff |= (unsigned char)a[i] ^ (unsigned char)(i < blen ? b[i] : 0);
-    return diff == 0;
-}
-
-bool api_key_allowed(const char *key_list, const char *token) {
-    if (!key_list || !token) return false;
-    size_t tlen = strlen(token);
-    bool found = false;
-    const char *p = key_list;
-    for (;;) {
-        p = skip_ws(p);
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        /* no early exit: every key is compared */
-        if (n > 0 && equal_const_time(token, tlen, p, n)) found = true;
-        if (!end) break;
-        p = end + 1;
-    }
-    return found;
-}
-
 bool api_origin_allowed(const char *origin_list, const char *origin) {
     if (!origin_list || !origin || !*origin) return false;
     size_t olen = strlen(origin);
@@ -197,4 +169,86 @@ bool api_parse_double(const char *s, double *out) {
     if (errno || *end || !isfinite(v)) return false;
     *out = v;
     return true;
+}
+
+/* Skips the digits at p; returns how many there were. */
+static size_t skip_digits(const char **p) {
+    size_t n = 0;
+    while (isdigit((unsigned char)**p)) {
+        (*p)++;
+        n++;
+    }
+    return n;
+}
+
+/* The end of a JSON number starting at p (RFC 8259 grammar), or NULL. */
+static const char *json_number_end(const char *p) {
+    if (*p == '-') p++;
+    if (*p == '0')
+        p++;
+    else if (!skip_digits(&p))
+        return NULL;
+    if (*p == '.') {
+        p++;
+        if (!skip_digits(&p)) return NULL;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!skip_digits(&p)) return NULL;
+    }
+    return p;
+}
+
+bool api_parse_json_number(const char *s, double *out) {
+    if (!s) return false;
+    s = skip_ws(s);
+    const char *end = json_number_end(s);
+    if (!end || *skip_ws(end)) return false;
+    return api_parse_double(s, out);
+}
+
+bool api_is_json_integer(const char *s) {
+    if (!s) return false;
+    s = skip_ws(s);
+    const char *end = json_number_end(s);
+    if (!end || *skip_ws(end)) return false;
+    return strcspn(s, ".eE") >= (size_t)(end - s);
+}
+
+bool api_parse_content_length(const char *s, uint64_t *out) {
+    if (!s) return false;
+    s = skip_ws(s);
+    if (!isdigit((unsigned char)*s)) return false;
+    uint64_t v = 0;
+    for (; isdigit((unsigned char)*s); s++) {
+        unsigned d = (unsigned)(*s - '0');
+        v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+    }
+    if (*skip_ws(s)) return false;
+    *out = v;
+    return true;
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+size_t api_url_unescape(char *s) {
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi = r[0] == '%' ? hex_value(r[1]) : -1;
+        int lo = hi >= 0 ? hex_value(r[2]) : -1;
+        if (lo < 0 || (hi == 0 && lo == 0)) {
+            *w++ = *r++; /* not an escape, or %00: kept as written */
+            continue;
+        }
+        *w++ = (char)(hi * 16 + lo);
+        r += 3;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum api_media_type {
     API_MEDIA_NONE = 0, /* header absent */
@@ -28,9 +29,7 @@ bool api_accepts_png(const char *accept);
 /* Token of "Authorization: Bearer <token>", or NULL. */
 const char *api_bearer_token(const char *authorization);
 
-/* Constant-time (in the token's bytes) membership of token in a
- * comma-separated key list. */
-bool api_key_allowed(const char *key_list, const char *token);
+/* API key lists and who a token is: api_keys.h. */
 
 /* Exact, case-sensitive match of origin against a comma-separated list;
  * "*" in the list allows any origin. */
@@ -43,5 +42,20 @@ bool api_is_job_id(const char *s);
 bool api_parse_int(const char *s, long long min, long long max, long long *out);
 /* Parses a finite double with nothing after it. */
 bool api_parse_double(const char *s, double *out);
+/* Parses a number written as JSON writes one (RFC 8259: no hex, no hex
+ * floats, no inf/nan, no '+', no leading zeros), blanks around it allowed:
+ * form fields then accept exactly what a JSON body accepts. */
+bool api_parse_json_number(const char *s, double *out);
+/* True when s is a JSON integer literal (digits, optional leading '-'). */
+bool api_is_json_integer(const char *s);
+
+/* A Content-Length value: decimal digits only. Values beyond UINT64_MAX
+ * saturate there, so any huge length still compares as over a limit. */
+bool api_parse_content_length(const char *s, uint64_t *out);
+
+/* Decodes %XX escapes of a URL path or query in place and returns the new
+ * length. %00 stays as the three characters "%00": a decoded NUL would cut
+ * the string short and route /healthz%00junk as /healthz. */
+size_t api_url_unescape(char *s);
 
 #endif

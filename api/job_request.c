@@ -397,15 +397,16 @@ static bool multipart_field(job_request *r, const field_spec *f, const multipart
         return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s is not a number", f->name);
     memcpy(text, part->data, part->len);
     text[part->len] = '\0';
+    /* the JSON number grammar, as for a JSON body: strtod alone would take
+     * 0x9, 0x1p4, inf and nan */
     double v;
-    long long iv;
-    if (f->kind == F_INT) {
-        if (api_parse_int(text, (long long)f->min, (long long)f->max, &iv))
-            v = (double)iv;
-        else if (!api_parse_double(text, &v)) /* else set_number says what is wrong */
-            return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be an integer", f->name);
-    } else if (!api_parse_double(text, &v))
-        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a number", f->name);
+    if (!api_parse_json_number(text, &v))
+        return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be %s", f->name,
+                             f->kind == F_INT ? "an integer" : "a number");
+    long long iv; /* an integer literal is range-checked exactly, also beyond 2^53 */
+    if (f->kind == F_INT && api_is_json_integer(text) &&
+        !api_parse_int(text, (long long)f->min, (long long)f->max, &iv))
+        return range_error(f, e);
     return set_number(r, f, v, e);
 }
 

@@ -57,7 +57,14 @@ static const opt_spec options[] = {
     {"wait-max", "I2I_WAIT_MAX", NUM(OPT_INT, wait_max_s), 0, 3600,
      "largest Prefer: wait=N honoured, seconds (60)"},
     {"api-keys", "I2I_API_KEYS", STR(api_keys), 0, 0,
-     "comma-separated bearer tokens; empty = no auth"},
+     "comma-separated bearer tokens, each TOKEN or NAME:TOKEN (jobs belong to the key's name); "
+     "empty = no auth"},
+    {"admin-key", "I2I_ADMIN_KEY", STR(admin_key), 0, 0,
+     "bearer token that sees and cancels every key's jobs; set = auth on"},
+    {"max-jobs", "I2I_MAX_JOBS", NUM(OPT_INT, max_jobs), 1, 10000000,
+     "jobs kept; at the cap the oldest finished one is evicted (then 410) (1000)"},
+    {"max-queued-per-key", "I2I_MAX_QUEUED_PER_KEY", NUM(OPT_INT, max_queued_per_key), 0, 1000000,
+     "queued jobs one API key may have before 429 quota_exceeded; 0 = no own limit (0)"},
     {"cors-origins", "I2I_CORS_ORIGINS", STR(cors_origins), 0, 0,
      "comma-separated allowed browser origins; empty = no CORS"},
     {"drain-timeout", "I2I_DRAIN_TIMEOUT", NUM(OPT_INT, drain_timeout_s), 0, 86400,
@@ -65,7 +72,14 @@ static const opt_spec options[] = {
     {"access-log", "I2I_ACCESS_LOG", STR(access_log), 0, 0,
      "JSON-lines access log file, '-' = stdout, '' = off (-)"},
     {"max-connections", "I2I_MAX_CONNECTIONS", NUM(OPT_INT, max_connections), 1, 100000,
-     "simultaneous HTTP connections (256)"},
+     "simultaneous HTTP connections, all clients (1024)"},
+    {"max-connections-per-ip", "I2I_MAX_CONNECTIONS_PER_IP", NUM(OPT_INT, max_connections_per_ip),
+     0, 100000, "simultaneous HTTP connections from one client address, 0 = no limit (64)"},
+    {"http-threads", "I2I_HTTP_THREADS", NUM(OPT_INT, http_threads), 1, 256,
+     "HTTP event-loop threads (epoll); waiting clients hold none (4)"},
+    {"request-deadline", "I2I_REQUEST_DEADLINE", NUM(OPT_INT, request_deadline_s), 0, 86400,
+     "seconds a client has to send a request's headers and body, not reset by activity; "
+     "0 = none (30)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -83,7 +97,11 @@ void config_defaults(server_config *c) {
     c->wait_max_s = 60;
     c->drain_timeout_s = 30;
     snprintf(c->access_log, sizeof c->access_log, "-");
-    c->max_connections = 256;
+    c->max_connections = 1024;
+    c->max_jobs = 1000;
+    c->max_connections_per_ip = 64;
+    c->http_threads = 4;
+    c->request_deadline_s = 30;
 }
 
 static void print_help(FILE *out) {
@@ -91,8 +109,8 @@ static void print_help(FILE *out) {
                  "HTTP job service for compressed image-to-image diffusion models.\n\n"
                  "Each option may also be set by its environment variable (flags win).\n\n");
     for (size_t i = 0; i < N_OPTIONS; i++)
-        fprintf(out, "  --%-20s %-24s %s\n", options[i].flag, options[i].env, options[i].help);
-    fprintf(out, "  --%-20s %-24s %s\n", "help", "", "print this help and exit");
+        fprintf(out, "  --%-22s %-26s %s\n", options[i].flag, options[i].env, options[i].help);
+    fprintf(out, "  --%-22s %-26s %s\n", "help", "", "print this help and exit");
 }
 
 static config_result set_listen(server_config *c, const char *v, char *err, size_t errlen) {

@@ -22,11 +22,17 @@ typedef struct server_config {
     int job_ttl_s;
     int job_timeout_max_s; /* 0 = none; caps a job's own `timeout` */
     int wait_max_s;
-    char api_keys[4096];     /* comma-separated; empty = no auth */
+    char api_keys[4096];     /* comma-separated TOKEN or NAME:TOKEN; empty = no auth */
+    char admin_key[256];     /* sees every key's jobs; set = auth on */
+    int max_jobs;            /* stored jobs, finished ones evicted oldest first */
+    int max_queued_per_key;  /* queued jobs one API key may have; 0 = no own limit */
     char cors_origins[4096]; /* comma-separated; empty = no CORS */
     int drain_timeout_s;
-    char access_log[1024]; /* "-" = stdout, "" = off */
-    int max_connections;
+    char access_log[1024];      /* "-" = stdout, "" = off */
+    int max_connections;        /* all clients together */
+    int max_connections_per_ip; /* one client address */
+    int http_threads;           /* the HTTP event loops (epoll), not one per connection */
+    int request_deadline_s;     /* most seconds to send one request's headers and body */
 } server_config;
 
 typedef enum config_result { CONFIG_OK = 0, CONFIG_EXIT_HELP = 1, CONFIG_ERROR = 2 } config_result;

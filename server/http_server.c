@@ -2,11 +2,15 @@
  * http_request / http_response values. */
 #include "http_server.h"
 #include "access_log.h"
+#include "api_keys.h"
+#include "conn_deadline.h"
+#include "conn_park.h"
 #include "http_parse.h"
 #include "router.h"
 
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,9 @@ struct http_server {
     struct MHD_Daemon *daemon;
     app *app;
     int port;
+    conn_deadline *deadline;
+    conn_park *park;
+    atomic_int parked_now; /* suspended, or resumed and not yet answered */
 };
 
 typedef struct conn_ctx {
@@ -34,6 +41,9 @@ typedef struct conn_ctx {
     size_t bytes_out;
     const char *error_code;
     struct timespec start;
+    conn_slot *slot; /* the connection's read deadline */
+    bool parked;     /* suspended on a job: `pending` waits for its `then` */
+    http_response pending;
 } conn_ctx;
 
 const char *http_request_header(const http_request *r, const char *name) {
@@ -115,12 +125,22 @@ static enum MHD_Result answer_options(http_server *s, struct MHD_Connection *c, 
     return send_response(s, c, ctx, &r);
 }
 
-static bool authorized(http_server *s, struct MHD_Connection *c) {
-    const char *keys = s->app->cfg->api_keys;
-    if (!keys[0]) return true;
+/* Who the request is: without keys everyone sees every job; with keys the
+ * token's name owns the jobs it creates and sees only those (the admin key
+ * sees all). False for a missing or wrong token. */
+static bool authorized(http_server *s, struct MHD_Connection *c, http_request *req) {
+    const server_config *cfg = s->app->cfg;
+    if (!cfg->api_keys[0] && !cfg->admin_key[0]) {
+        req->sees_all = true;
+        return true;
+    }
     const char *token =
         api_bearer_token(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"));
-    return api_key_allowed(keys, token);
+    api_identity who;
+    if (!api_key_identify(cfg->api_keys, cfg->admin_key, token, &who)) return false;
+    snprintf(req->owner, sizeof req->owner, "%s", who.owner);
+    req->sees_all = who.admin;
+    return true;
 }
 
 /* Everything that can be refused from the headers alone is refused here,
@@ -143,7 +163,7 @@ static bool refuse_early(http_server *s, struct MHD_Connection *c, conn_ctx *ctx
         *ret = send_error(s, c, ctx, API_ERR_METHOD_NOT_ALLOWED, msg);
         return true;
     }
-    if (ctx->match.needs_auth && !authorized(s, c)) {
+    if (ctx->match.needs_auth && !authorized(s, c, &ctx->req)) {
         *ret = send_error(s, c, ctx, API_ERR_UNAUTHORIZED, "a valid bearer token is required");
         return true;
     }
@@ -156,11 +176,11 @@ static bool refuse_early(http_server *s, struct MHD_Connection *c, conn_ctx *ctx
         return true;
     }
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    long long n;
-    if (cl && api_parse_int(cl, 0, 1LL << 62, &n) && n > a->cfg->max_body_bytes) {
+    uint64_t n;
+    if (cl && api_parse_content_length(cl, &n) && n > (uint64_t)a->cfg->max_body_bytes) {
         char msg[128];
-        snprintf(msg, sizeof msg, "request body of %lld bytes is over the limit of %lld", n,
-                 (long long)a->cfg->max_body_bytes);
+        snprintf(msg, sizeof msg, "request body of %llu bytes is over the limit of %lld",
+                 (unsigned long long)n, (long long)a->cfg->max_body_bytes);
         *ret = send_error(s, c, ctx, API_ERR_PAYLOAD_TOO_LARGE, msg);
         return true;
     }
@@ -214,7 +234,58 @@ static conn_ctx *new_ctx(const char *url, const char *method, struct MHD_Connect
     ctx->req.method = ctx->method;
     ctx->req.path = ctx->path;
     ctx->req.conn = c;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    ctx->slot = ci ? ci->socket_context : NULL;
     return ctx;
+}
+
+/* A body chunk: kept, discarded (refused early, or over the limit), or the
+ * end of the connection once the read deadline has passed. */
+static enum MHD_Result take_chunk(http_server *s, conn_ctx *ctx, const char *data,
+                                  size_t *upload_data_size) {
+    size_t n = *upload_data_size;
+    *upload_data_size = 0;
+    ctx->received += n;
+    if (conn_deadline_passed(s->deadline, ctx->slot)) {
+        ctx->status = 408; /* for the log: the answer was a closed connection */
+        ctx->error_code = "request_timeout";
+        return MHD_NO;
+    }
+    if (ctx->responded) return MHD_YES; /* refused early: discard the rest */
+    if (!ctx->too_large && append_body(ctx, data, n, s->app->cfg->max_body_bytes)) return MHD_YES;
+    return refuse_oversized_chunk(s, ctx);
+}
+
+/* Sends r, or parks the connection when the handler deferred its answer:
+ * suspended in MHD (no thread held) until the job is final or the wait
+ * ends. Suspending first and registering second means a job that finishes
+ * in between still resumes it. */
+static enum MHD_Result answer(http_server *s, struct MHD_Connection *c, conn_ctx *ctx,
+                              http_response *r) {
+    if (!r->defer.then) return send_response(s, c, ctx, r);
+    ctx->pending = *r; /* the body and headers move with it */
+    ctx->parked = true;
+    atomic_fetch_add(&s->parked_now, 1);
+    MHD_suspend_connection(c);
+    const char *id = ctx->pending.defer.job_id;
+    if (!conn_park_add(s->park, c, id, ctx->pending.defer.wait_s))
+        MHD_resume_connection(c);
+    else if (job_service_is_settled(s->app->jobs, id))
+        conn_park_job_final(s->park, id);
+    return MHD_YES;
+}
+
+/* MHD calls the handler again once a parked connection is resumed. */
+static enum MHD_Result answer_parked(http_server *s, struct MHD_Connection *c, conn_ctx *ctx) {
+    http_response *r = &ctx->pending;
+    http_continuation then = r->defer.then;
+    r->defer.then = NULL;
+    ctx->parked = false;
+    then(s->app, &ctx->req, r->defer.job_id, r);
+    enum MHD_Result ret = send_response(s, c, ctx, r);
+    atomic_fetch_sub(&s->parked_now, 1);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -230,18 +301,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         refuse_early(s, c, ctx, &ret);
         return ret;
     }
-    if (ctx->responded) { /* refused early: discard whatever still arrives */
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        ctx->received += n;
-        if (!ctx->too_large && append_body(ctx, upload_data, n, s->app->cfg->max_body_bytes))
-            return MHD_YES;
-        return refuse_oversized_chunk(s, ctx);
-    }
+    if (ctx->parked) return answer_parked(s, c, ctx);
+    if (*upload_data_size) return take_chunk(s, ctx, upload_data, upload_data_size);
+    conn_deadline_read_done(s->deadline, ctx->slot); /* the whole request is in */
+    if (ctx->responded) return MHD_YES;
     if (ctx->too_large) {
         char msg[128];
         snprintf(msg, sizeof msg, "request body is over the limit of %lld bytes",
@@ -252,7 +315,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     ctx->req.body_len = ctx->len;
     http_response r = {.status = 500};
     ctx->match.handler(s->app, &ctx->req, ctx->match.id[0] ? ctx->match.id : NULL, &r);
-    return send_response(s, c, ctx, &r);
+    return answer(s, c, ctx, &r);
+}
+
+/* Per connection: its read-deadline slot lives as MHD's socket context. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+    http_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? conn_deadline_open(s->deadline, ci->connect_fd) : NULL;
+        return;
+    }
+    conn_deadline_close(s->deadline, *socket_context);
+    *socket_context = NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -261,6 +338,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_ctx *ctx = *con_cls;
     if (!ctx) return;
     (void)toe;
+    conn_deadline_next_request(s->deadline, ctx->slot);   /* keep-alive: the clock restarts */
+    if (ctx->parked) atomic_fetch_sub(&s->parked_now, 1); /* the client left while parked */
+    http_response_free(&ctx->pending);                    /* an answer never sent */
     char remote[64] = "";
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -286,6 +366,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* MHD's own unescaping turns %00 into a NUL, which cuts the path short. */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s) {
+    (void)cls;
+    (void)c;
+    return api_url_unescape(s);
+}
+
 static bool resolve_listen(const char *host, int port, struct sockaddr_storage *ss, bool *ipv6,
                            char *err, size_t errlen) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
@@ -305,32 +392,60 @@ static bool resolve_listen(const char *host, int port, struct sockaddr_storage *
     return true;
 }
 
+static void on_job_final(void *cls, const char *job_id) {
+    conn_park_job_final(cls, job_id);
+}
+
+static void free_server(http_server *s) {
+    conn_park_stop(s->park);
+    conn_deadline_stop(s->deadline);
+    free(s);
+}
+
+/* A small pool of epoll event loops, not a thread per connection: slow or
+ * waiting clients cost a socket, not a thread. Connections are capped in
+ * all and per client address. */
+static struct MHD_Daemon *start_daemon(http_server *s, const struct sockaddr_storage *ss,
+                                       bool ipv6) {
+    const server_config *cfg = s->app->cfg;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     (ipv6 ? MHD_USE_IPv6 : 0);
+    unsigned idle_timeout = (unsigned)(cfg->wait_max_s + 60);
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout, MHD_OPTION_UNESCAPE_CALLBACK, unescape_url,
+        NULL, MHD_OPTION_END);
+}
+
 http_server *http_server_start(app *a, char *err, size_t errlen) {
     http_server *s = calloc(1, sizeof *s);
-    if (!s) {
+    if (s) {
+        s->app = a;
+        s->deadline = conn_deadline_start(a->cfg->request_deadline_s);
+        s->park = conn_park_start();
+    }
+    if (!s || !s->deadline || !s->park) {
         snprintf(err, errlen, "out of memory");
+        if (s) free_server(s);
         return NULL;
     }
-    s->app = a;
     struct sockaddr_storage ss;
     bool ipv6 = false;
     if (!resolve_listen(a->cfg->host, a->cfg->port, &ss, &ipv6, err, errlen)) {
-        free(s);
+        free_server(s);
         return NULL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
-    unsigned timeout = (unsigned)(a->cfg->wait_max_s + 60);
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-                                 (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                                 s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)a->cfg->max_connections,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_END);
-    if (!s->daemon) {
+    if (!(s->daemon = start_daemon(s, &ss, ipv6))) {
         snprintf(err, errlen, "cannot listen on %s:%d (address in use?)", a->cfg->host,
                  a->cfg->port);
-        free(s);
+        free_server(s);
         return NULL;
     }
+    job_service_set_final_hook(a->jobs, on_job_final, s->park);
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : a->cfg->port;
     return s;
@@ -340,8 +455,14 @@ int http_server_port(const http_server *s) {
     return s->port;
 }
 
+/* MHD must not stop with a suspended connection (it aborts), so every
+ * parked client is resumed and given a moment to be answered first. */
 void http_server_stop(http_server *s) {
     if (!s) return;
+    conn_park_release_all(s->park);
+    for (int i = 0; i < 200 && atomic_load(&s->parked_now) > 0; i++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    job_service_set_final_hook(s->app->jobs, NULL, NULL);
     MHD_stop_daemon(s->daemon);
-    free(s);
+    free_server(s);
 }

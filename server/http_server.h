@@ -1,6 +1,9 @@
-/* libmicrohttpd front end: one thread per connection (Prefer: wait blocks
- * its own connection only), early refusals (404/405/401/415/413) before the
- * body is read, bodies capped while streaming, CORS, access log, metrics. */
+/* libmicrohttpd front end: a pool of epoll event loops (--http-threads),
+ * connections capped in all and per client address, an absolute deadline
+ * for reading each request, Prefer: wait answered from a suspended
+ * connection (no thread held), early refusals (404/405/401/415/413) before
+ * the body is read, bodies capped while streaming, CORS, access log,
+ * metrics. */
 #ifndef I2I_SERVER_HTTP_SERVER_H
 #define I2I_SERVER_HTTP_SERVER_H
 

@@ -6,6 +6,7 @@
 
 #include "api_error.h"
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,12 +20,30 @@ typedef struct http_request {
     void *conn; /* opaque: the MHD connection */
     char request_id[37];
     char job_id[37]; /* set by a handler, for the access log */
+    char owner[64];  /* the API key's name: new jobs belong to it; "" without auth */
+    bool sees_all;   /* no auth, or the admin key: every owner's jobs */
 } http_request;
 
 typedef struct http_header {
     char name[40];
     char value[256];
 } http_header;
+
+struct app;
+struct http_response;
+/* Finishes a response after a wait; the handler's signature. */
+typedef void (*http_continuation)(struct app *a, struct http_request *req, const char *id,
+                                  struct http_response *resp);
+
+/* A handler that would wait for a job sets this instead of blocking: the
+ * front end parks the connection without a thread until the job is final
+ * or wait_s passes, then calls `then` on the same response (whose headers
+ * are kept) to fill in the answer. */
+typedef struct http_defer {
+    http_continuation then; /* NULL: answer now */
+    char job_id[37];
+    double wait_s;
+} http_defer;
 
 typedef struct http_response {
     int status;
@@ -34,6 +53,7 @@ typedef struct http_response {
     http_header headers[HTTP_MAX_EXTRA_HEADERS];
     int n_headers;
     const char *error_code; /* for the access log */
+    http_defer defer;
 } http_response;
 
 /* Implemented by the front end. NULL when absent. */

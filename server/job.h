@@ -37,10 +37,14 @@ typedef struct job {
     int out_width, out_height;
     char error_code[32];
     char error_message[256];
-    char idempotency_key[256];
+    char idempotency_key[256]; /* scoped to the owner */
+    char owner[64];            /* the API key's name that created it; "" without auth */
     uint64_t request_hash;
     int refs;
-    struct job *newer, *older; /* the store's creation-order list */
+    /* the store's links: creation order, finish order, and its two hashes */
+    struct job *newer, *older;
+    struct job *finished_next;
+    struct job *id_next, *idem_next;
 } job;
 
 job *job_new(void);

@@ -2,6 +2,7 @@
  * codec work happens while holding it). */
 #include "job_service.h"
 #include "job_queue.h"
+#include "owner_counts.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,6 +26,10 @@ struct job_service {
     metrics *metrics;
     pthread_t janitor;
     bool janitor_started;
+    job_final_hook final_hook;
+    void *final_hook_ctx;
+    owner_counts queued_by_owner;
+    int max_queued_per_owner; /* 0 = only the queue's own bound */
 };
 
 double job_service_now(void) {
@@ -60,7 +65,7 @@ static void *janitor_main(void *arg) {
 }
 
 job_service *job_service_create(job_store *store, int queue_max, double ttl_s, int workers,
-                                metrics *m) {
+                                int max_queued_per_owner, metrics *m) {
     job_service *s = calloc(1, sizeof *s);
     if (!s || !job_queue_init(&s->queue, (size_t)queue_max)) {
         free(s);
@@ -79,6 +84,7 @@ job_service *job_service_create(job_store *store, int queue_max, double ttl_s, i
     s->workers = workers > 0 ? workers : 1;
     s->avg_run_s = 5.0;
     s->metrics = m;
+    s->max_queued_per_owner = max_queued_per_owner;
     s->janitor_started = pthread_create(&s->janitor, NULL, janitor_main, s) == 0;
     return s;
 }
@@ -90,6 +96,7 @@ void job_service_free(job_service *s) {
     while (job_queue_pop(&s->queue)) /* the store still owns them */
         ;
     job_queue_free(&s->queue);
+    owner_counts_free(&s->queued_by_owner);
     s->store->ops->destroy(s->store);
     pthread_cond_destroy(&s->work_cv);
     pthread_cond_destroy(&s->done_cv);
@@ -110,67 +117,131 @@ static submit_result replay_or_conflict(job *existing, uint64_t hash, char id_ou
     return SUBMIT_REPLAYED;
 }
 
+/* A new job record holding the request; NULL when out of memory. */
+static job *make_job(job_request *req, const job_resolved *res, i2i_image *input, const char *owner,
+                     const char *idempotency_key, uint64_t request_hash) {
+    job *j = job_new();
+    if (!j) return NULL;
+    snprintf(j->task, sizeof j->task, "%s", res->task->name);
+    j->status = JOB_QUEUED;
+    j->created_at = job_service_now();
+    j->req = *req;
+    job_request_init(req);
+    j->resolved = *res;
+    /* the parameters borrow the texts, which now live in the job */
+    if (j->req.prompt) j->resolved.params.prompt = j->req.prompt; /* upscale: none, "" */
+    if (j->req.negative_prompt) j->resolved.params.negative_prompt = j->req.negative_prompt;
+    j->steps = res->params.steps;
+    j->input = *input;
+    j->input_width = res->params.output_width;
+    j->input_height = res->params.output_height;
+    j->working_width = input->width;
+    j->working_height = input->height;
+    j->timeout_s = res->timeout_s;
+    memset(input, 0, sizeof *input);
+    j->request_hash = request_hash;
+    snprintf(j->owner, sizeof j->owner, "%s", owner ? owner : "");
+    if (idempotency_key)
+        snprintf(j->idempotency_key, sizeof j->idempotency_key, "%s", idempotency_key);
+    return j;
+}
+
+/* Hands a job that never reached the store back: the request and input
+ * return to the caller, who still owns and frees them. */
+static void unmake_job(job *j, job_request *req, i2i_image *input) {
+    *req = j->req;
+    job_request_init(&j->req);
+    *input = j->input;
+    memset(&j->input, 0, sizeof j->input);
+    job_unref(j);
+}
+
+/* Why a new job cannot be queued now, or SUBMIT_CREATED. */
+static submit_result admission_locked(job_service *s, const char *owner, int *retry_after_s) {
+    if (s->draining) return SUBMIT_DRAINING;
+    if (s->queue.len == s->queue.cap) {
+        *retry_after_s = retry_after_locked(s);
+        return SUBMIT_QUEUE_FULL;
+    }
+    if (s->max_queued_per_owner > 0 &&
+        owner_counts_get(&s->queued_by_owner, owner) >= s->max_queued_per_owner) {
+        *retry_after_s = retry_after_locked(s);
+        return SUBMIT_QUOTA_EXCEEDED;
+    }
+    return SUBMIT_CREATED;
+}
+
+/* Queues and stores j; SUBMIT_CREATED, or why not (j is then not kept). */
+static submit_result enqueue_locked(job_service *s, job *j, int *retry_after_s) {
+    if (!owner_counts_add(&s->queued_by_owner, j->owner, 1)) return SUBMIT_NOMEM;
+    if (!s->store->ops->insert(s->store, j)) { /* every stored job is unfinished */
+        owner_counts_add(&s->queued_by_owner, j->owner, -1);
+        *retry_after_s = retry_after_locked(s);
+        return SUBMIT_QUEUE_FULL;
+    }
+    job_queue_push(&s->queue, j);
+    pthread_cond_broadcast(&s->work_cv);
+    return SUBMIT_CREATED;
+}
+
 submit_result job_service_submit(job_service *s, job_request *req, const job_resolved *res,
-                                 i2i_image *input, const char *idempotency_key,
+                                 i2i_image *input, const char *owner, const char *idempotency_key,
                                  uint64_t request_hash, char id_out[37], int *retry_after_s) {
     const char *task = res->task->name;
+    const char *who = owner ? owner : "";
     pthread_mutex_lock(&s->mu);
-    submit_result out;
     job *existing = idempotency_key && *idempotency_key
-                        ? s->store->ops->find_by_idempotency_key(s->store, idempotency_key)
+                        ? s->store->ops->find_by_idempotency_key(s->store, who, idempotency_key)
                         : NULL;
-    job *j = NULL;
-    if (existing)
-        out = replay_or_conflict(existing, request_hash, id_out);
-    else if (s->draining)
-        out = SUBMIT_DRAINING;
-    else if (s->queue.len == s->queue.cap) {
-        *retry_after_s = retry_after_locked(s);
-        out = SUBMIT_QUEUE_FULL;
-    } else if (!(j = job_new()))
-        out = SUBMIT_NOMEM;
-    else {
-        snprintf(j->task, sizeof j->task, "%s", task);
-        j->status = JOB_QUEUED;
-        j->created_at = job_service_now();
-        j->req = *req;
-        job_request_init(req);
-        j->resolved = *res;
-        /* the parameters borrow the texts, which now live in the job */
-        if (j->req.prompt) j->resolved.params.prompt = j->req.prompt; /* upscale: none, "" */
-        if (j->req.negative_prompt) j->resolved.params.negative_prompt = j->req.negative_prompt;
-        j->steps = res->params.steps;
-        j->input = *input;
-        j->input_width = res->params.output_width;
-        j->input_height = res->params.output_height;
-        j->working_width = input->width;
-        j->working_height = input->height;
-        j->timeout_s = res->timeout_s;
-        memset(input, 0, sizeof *input);
-        j->request_hash = request_hash;
-        if (idempotency_key)
-            snprintf(j->idempotency_key, sizeof j->idempotency_key, "%s", idempotency_key);
-        job_queue_push(&s->queue, j);
-        s->store->ops->insert(s->store, j);
-        memcpy(id_out, j->id, 37);
-        pthread_cond_broadcast(&s->work_cv);
-        out = SUBMIT_CREATED;
+    submit_result out = existing ? replay_or_conflict(existing, request_hash, id_out)
+                                 : admission_locked(s, who, retry_after_s);
+    if (out == SUBMIT_CREATED) {
+        job *j = make_job(req, res, input, who, idempotency_key, request_hash);
+        out = j ? enqueue_locked(s, j, retry_after_s) : SUBMIT_NOMEM;
+        if (out == SUBMIT_CREATED)
+            memcpy(id_out, j->id, 37);
+        else if (j)
+            unmake_job(j, req, input);
     }
     pthread_mutex_unlock(&s->mu);
     if (out == SUBMIT_CREATED)
         metrics_job_submitted(s->metrics, task);
     else if (out == SUBMIT_QUEUE_FULL)
         metrics_job_rejected(s->metrics, task, "queue_full");
+    else if (out == SUBMIT_QUOTA_EXCEEDED)
+        metrics_job_rejected(s->metrics, task, "quota_exceeded");
     else if (out == SUBMIT_DRAINING)
         metrics_job_rejected(s->metrics, task, "draining");
     return out;
 }
 
-static job *lookup_locked(job_service *s, const char *id, lookup_result *lr) {
-    job *j = s->store->ops->find(s->store, id);
-    *lr = j ? LOOKUP_FOUND
-            : (s->store->ops->was_expired(s->store, id) ? LOOKUP_EXPIRED : LOOKUP_NOT_FOUND);
-    return j;
+void job_service_set_final_hook(job_service *s, job_final_hook fn, void *ctx) {
+    pthread_mutex_lock(&s->mu);
+    s->final_hook = fn;
+    s->final_hook_ctx = ctx;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Wakes everything waiting on j: blocked waiters and the hook's parked
+ * connections. */
+static void notify_final_locked(job_service *s, job *j) {
+    s->store->ops->finished(s->store, j);
+    pthread_cond_broadcast(&s->done_cv);
+    if (s->final_hook) s->final_hook(s->final_hook_ctx, j->id);
+}
+
+/* Another owner's job is not found: tenants cannot tell it exists. */
+static job *lookup_locked(job_service *s, const char *id, const char *owner, lookup_result *lr) {
+    job *j = s->store->ops->find(s->store, id, owner);
+    if (j) {
+        *lr = LOOKUP_FOUND;
+        return j;
+    }
+    tombstone_kind gone = s->store->ops->gone(s->store, id, owner);
+    *lr = gone == TOMB_EXPIRED   ? LOOKUP_EXPIRED
+          : gone == TOMB_EVICTED ? LOOKUP_EVICTED
+                                 : LOOKUP_NOT_FOUND;
+    return NULL;
 }
 
 static json_t *render_locked(job_service *s, const job *j) {
@@ -180,40 +251,30 @@ static json_t *render_locked(job_service *s, const job *j) {
     return job_view_json(&v);
 }
 
-json_t *job_service_job_json(job_service *s, const char *id, lookup_result *lr) {
+bool job_service_is_settled(job_service *s, const char *id) {
+    lookup_result lr;
     pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, lr);
+    job *j = lookup_locked(s, id, NULL, &lr);
+    bool settled = !j || job_status_is_final(j->status);
+    pthread_mutex_unlock(&s->mu);
+    return settled;
+}
+
+json_t *job_service_job_json(job_service *s, const char *id, const char *owner, lookup_result *lr) {
+    pthread_mutex_lock(&s->mu);
+    job *j = lookup_locked(s, id, owner, lr);
     json_t *o = j ? render_locked(s, j) : NULL;
     pthread_mutex_unlock(&s->mu);
     return o;
 }
 
-lookup_result job_service_wait(job_service *s, const char *id, double timeout_s, bool *final) {
-    lookup_result lr;
-    struct timespec dl = deadline_after(timeout_s);
-    pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, &lr);
-    *final = false;
-    if (j) {
-        job_ref(j); /* the store may expire it while we sleep */
-        while (!job_status_is_final(j->status) && !s->shutting_down) {
-            int rc = pthread_cond_timedwait(&s->done_cv, &s->mu, &dl);
-            if (rc == ETIMEDOUT) break;
-        }
-        *final = job_status_is_final(j->status);
-        job_unref(j);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return lr;
-}
-
-lookup_result job_service_result(job_service *s, const char *id, job_status *status, uint8_t **png,
-                                 size_t *png_len) {
+lookup_result job_service_result(job_service *s, const char *id, const char *owner,
+                                 job_status *status, uint8_t **png, size_t *png_len) {
     lookup_result lr;
     *png = NULL;
     *png_len = 0;
     pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, &lr);
+    job *j = lookup_locked(s, id, owner, &lr);
     if (j) {
         *status = j->status;
         if (j->status == JOB_SUCCEEDED && j->png) {
@@ -236,17 +297,19 @@ static void finish_unrun_locked(job_service *s, job *j, const char *code, const 
     snprintf(j->error_message, sizeof j->error_message, "%s", msg);
     free(j->input.rgb);
     memset(&j->input, 0, sizeof j->input);
-    pthread_cond_broadcast(&s->done_cv);
+    notify_final_locked(s, j);
 }
 
-json_t *job_service_cancel(job_service *s, const char *id, lookup_result *lr, bool *was_running) {
+json_t *job_service_cancel(job_service *s, const char *id, const char *owner, lookup_result *lr,
+                           bool *was_running) {
     bool canceled_queued = false;
     char task[16] = "";
     pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, lr);
+    job *j = lookup_locked(s, id, owner, lr);
     *was_running = false;
     if (j && j->status == JOB_QUEUED) {
         job_queue_remove(&s->queue, j);
+        owner_counts_add(&s->queued_by_owner, j->owner, -1);
         finish_unrun_locked(s, j, "canceled", "canceled by the client before it ran");
         canceled_queued = true;
         snprintf(task, sizeof task, "%s", j->task);
@@ -260,7 +323,7 @@ json_t *job_service_cancel(job_service *s, const char *id, lookup_result *lr, bo
     return o;
 }
 
-json_t *job_service_list(job_service *s, int status_filter, size_t limit) {
+json_t *job_service_list(job_service *s, const char *owner, int status_filter, size_t limit) {
     job **found = malloc((limit ? limit : 1) * sizeof *found);
     json_t *arr = json_array();
     if (!found || !arr) {
@@ -269,7 +332,7 @@ json_t *job_service_list(job_service *s, int status_filter, size_t limit) {
         return NULL;
     }
     pthread_mutex_lock(&s->mu);
-    size_t n = s->store->ops->list(s->store, status_filter, found, limit);
+    size_t n = s->store->ops->list(s->store, owner, status_filter, found, limit);
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, render_locked(s, found[i]));
     pthread_mutex_unlock(&s->mu);
@@ -291,6 +354,7 @@ void job_service_begin_drain(job_service *s) {
     s->draining = true;
     job *j;
     while ((j = job_queue_pop(&s->queue)) != NULL) {
+        owner_counts_add(&s->queued_by_owner, j->owner, -1);
         finish_unrun_locked(s, j, "shutdown", "the server shut down before the job ran");
         /* counted per job, under its own task (metrics never takes s->mu) */
         metrics_job_finished(s->metrics, j->task, JOB_CANCELED, -1);
@@ -312,7 +376,7 @@ void job_service_cancel_running(job_service *s) {
     pthread_mutex_lock(&s->mu);
     /* running jobs number at most the workers (<= 256, see config) */
     job *all[256];
-    size_t n = s->store->ops->list(s->store, JOB_RUNNING, all, 256);
+    size_t n = s->store->ops->list(s->store, NULL, JOB_RUNNING, all, 256);
     for (size_t i = 0; i < n; i++)
         if (all[i]->stop == JOB_STOP_NONE) all[i]->stop = JOB_STOP_SHUTDOWN;
     pthread_mutex_unlock(&s->mu);
@@ -333,6 +397,7 @@ job *job_service_next(job_service *s) {
         pthread_cond_wait(&s->work_cv, &s->mu);
     double wait_s = 0;
     if (j) {
+        owner_counts_add(&s->queued_by_owner, j->owner, -1);
         j->status = JOB_RUNNING;
         j->started_at = job_service_now();
         wait_s = j->started_at - j->created_at;
@@ -401,8 +466,8 @@ void job_service_finish(job_service *s, job *j, engine_result *r) {
     job_status final = j->status;
     char task[16];
     snprintf(task, sizeof task, "%s", j->task);
+    notify_final_locked(s, j);
     job_unref(j);
-    pthread_cond_broadcast(&s->done_cv);
     pthread_mutex_unlock(&s->mu);
     metrics_job_finished(s->metrics, task, final, run_s);
 }

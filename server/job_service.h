@@ -14,20 +14,30 @@
 
 typedef struct job_service job_service;
 
-typedef enum lookup_result { LOOKUP_FOUND, LOOKUP_NOT_FOUND, LOOKUP_EXPIRED } lookup_result;
+/* EXPIRED: past the TTL; EVICTED: let go early by the store's cap. */
+typedef enum lookup_result {
+    LOOKUP_FOUND,
+    LOOKUP_NOT_FOUND,
+    LOOKUP_EXPIRED,
+    LOOKUP_EVICTED
+} lookup_result;
 
 typedef enum submit_result {
     SUBMIT_CREATED,
     SUBMIT_REPLAYED, /* same Idempotency-Key and request: the existing job */
     SUBMIT_QUEUE_FULL,
+    SUBMIT_QUOTA_EXCEEDED, /* the owner has its most queued jobs */
     SUBMIT_DRAINING,
     SUBMIT_IDEMPOTENCY_CONFLICT,
     SUBMIT_NOMEM
 } submit_result;
 
-/* Takes ownership of store. ttl_s: how long finished jobs stay. */
+/* Takes ownership of store. ttl_s: how long finished jobs stay;
+ * max_queued_per_owner: queued jobs one owner may have (0 = no own limit).
+ * `owner` arguments below: the API key's name jobs are filed under; for
+ * lookups NULL sees every owner's jobs (no auth, or the admin key). */
 job_service *job_service_create(job_store *store, int queue_max, double ttl_s, int workers,
-                                metrics *m);
+                                int max_queued_per_owner, metrics *m);
 void job_service_free(job_service *s);
 
 /* The job's task is res->task; *input is the image at its working size
@@ -35,20 +45,26 @@ void job_service_free(job_service *s);
  * the decoded input move into the job
  * (*req and *input are left empty). *retry_after_s is set for QUEUE_FULL. */
 submit_result job_service_submit(job_service *s, job_request *req, const job_resolved *res,
-                                 i2i_image *input, const char *idempotency_key,
+                                 i2i_image *input, const char *owner, const char *idempotency_key,
                                  uint64_t request_hash, char id_out[37], int *retry_after_s);
 
-json_t *job_service_job_json(job_service *s, const char *id, lookup_result *lr);
-/* Blocks up to timeout_s for the job to finish; *final tells whether it did. */
-lookup_result job_service_wait(job_service *s, const char *id, double timeout_s, bool *final);
+/* Called (under the service's lock: it must not call back into the service)
+ * each time a job reaches a final status; NULL to remove. */
+typedef void (*job_final_hook)(void *ctx, const char *job_id);
+void job_service_set_final_hook(job_service *s, job_final_hook fn, void *ctx);
+/* Whether there is nothing to wait for: the job is final, or unknown. */
+bool job_service_is_settled(job_service *s, const char *id);
+
+json_t *job_service_job_json(job_service *s, const char *id, const char *owner, lookup_result *lr);
 /* Copies the PNG of a succeeded job; *status is the job's status. */
-lookup_result job_service_result(job_service *s, const char *id, job_status *status, uint8_t **png,
-                                 size_t *png_len);
+lookup_result job_service_result(job_service *s, const char *id, const char *owner,
+                                 job_status *status, uint8_t **png, size_t *png_len);
 /* Cancels a queued or running job (idempotent). *was_running tells the
  * caller the cancel takes effect at the next denoising step. */
-json_t *job_service_cancel(job_service *s, const char *id, lookup_result *lr, bool *was_running);
+json_t *job_service_cancel(job_service *s, const char *id, const char *owner, lookup_result *lr,
+                           bool *was_running);
 /* {"jobs": [...]} newest first; status_filter < 0 = all. */
-json_t *job_service_list(job_service *s, int status_filter, size_t limit);
+json_t *job_service_list(job_service *s, const char *owner, int status_filter, size_t limit);
 
 void job_service_gauges(job_service *s, metrics_gauges *g);
 

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Expired ids remembered for 410 answers (16 bytes each). */
+/* Expired or evicted ids remembered for 410 answers (48 bytes each). */
 #define EXPIRED_IDS_REMEMBERED 65536
 #define CANCEL_GRACE_S 10.0
 
@@ -158,10 +158,10 @@ static int run(server_config *cfg) {
         return 2;
     }
     metrics *m = metrics_create();
-    job_store *store = job_store_mem_create(EXPIRED_IDS_REMEMBERED);
-    job_service *jobs =
-        store && m ? job_service_create(store, cfg->queue_max, cfg->job_ttl_s, cfg->workers, m)
-                   : NULL;
+    job_store *store = job_store_mem_create((size_t)cfg->max_jobs, EXPIRED_IDS_REMEMBERED);
+    job_service *jobs = store && m ? job_service_create(store, cfg->queue_max, cfg->job_ttl_s,
+                                                        cfg->workers, cfg->max_queued_per_key, m)
+                                   : NULL;
     if (!jobs) {
         fprintf(stderr, "i2i-serve: out of memory\n");
         free(profiles);

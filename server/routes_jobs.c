@@ -14,6 +14,11 @@
 static void lookup_error(http_response *resp, lookup_result lr, const char *id) {
     if (lr == LOOKUP_EXPIRED)
         http_response_error(resp, API_ERR_EXPIRED, "job %s has expired", id);
+    else if (lr == LOOKUP_EVICTED)
+        http_response_error(resp, API_ERR_EVICTED,
+                            "job %s was removed to make room for newer jobs (the server keeps at "
+                            "most --max-jobs); fetch results sooner",
+                            id);
     else
         http_response_error(resp, API_ERR_NOT_FOUND, "no job %s", id);
 }
@@ -24,6 +29,11 @@ static uint64_t random_seed(void) {
     uint64_t s;
     memcpy(&s, u, sizeof s);
     return s;
+}
+
+/* The owner filter for lookups: NULL sees every owner's jobs. */
+static const char *viewer(const http_request *req) {
+    return req->sees_all ? NULL : req->owner;
 }
 
 /* Fills req from the body; false with the error response set. */
@@ -140,7 +150,32 @@ static bool decode_image(app *a, const job_request *er, job_resolved *res, int w
     return rs == I2I_OK;
 }
 
-/* Prefer: wait=N: block on the queued job (it never bypasses the queue). */
+/* The answer for a submitted job: the PNG itself when the job succeeded
+ * and the client accepts it, else the job JSON (200 once final). */
+static void answer_job(app *a, http_request *req, const char *id, http_response *resp) {
+    lookup_result lr;
+    if (api_accepts_png(http_request_header(req, "Accept"))) {
+        job_status st;
+        uint8_t *png;
+        size_t len;
+        lr = job_service_result(a->jobs, id, viewer(req), &st, &png, &len);
+        if (png) {
+            http_response_bytes(resp, 200, "image/png", png, len);
+            return;
+        }
+    }
+    json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
+    if (!o) {
+        lookup_error(resp, lr, id);
+        return;
+    }
+    job_status st = JOB_QUEUED;
+    job_status_parse(json_string_value(json_object_get(o, "status")), &st);
+    http_response_json(resp, job_status_is_final(st) ? 200 : 202, o);
+}
+
+/* Prefer: wait=N waits on the queued job (it never bypasses the queue); the
+ * front end parks the connection rather than a thread. */
 static void answer_submitted(app *a, http_request *req, const char *id, bool replayed,
                              http_response *resp) {
     char location[64];
@@ -148,30 +183,21 @@ static void answer_submitted(app *a, http_request *req, const char *id, bool rep
     http_response_header(resp, "Location", location);
     if (replayed) http_response_header(resp, "Idempotent-Replayed", "true");
     int wait = api_parse_prefer_wait(http_request_header(req, "Prefer"), a->cfg->wait_max_s);
-    bool final = false;
-    if (wait > 0) {
-        char applied[32];
-        snprintf(applied, sizeof applied, "wait=%d", wait);
-        http_response_header(resp, "Preference-Applied", applied);
-        job_service_wait(a->jobs, id, wait, &final);
-    }
-    if (final && api_accepts_png(http_request_header(req, "Accept"))) {
-        job_status st;
-        uint8_t *png;
-        size_t len;
-        job_service_result(a->jobs, id, &st, &png, &len);
-        if (png) {
-            http_response_bytes(resp, 200, "image/png", png, len);
-            return;
-        }
-    }
-    lookup_result lr;
-    json_t *o = job_service_job_json(a->jobs, id, &lr);
-    if (!o) {
-        lookup_error(resp, lr, id);
+    if (wait <= 0) { /* 202 whatever its state, as a plain submission */
+        lookup_result lr;
+        json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
+        if (!o)
+            lookup_error(resp, lr, id);
+        else
+            http_response_json(resp, 202, o);
         return;
     }
-    http_response_json(resp, final ? 200 : 202, o);
+    char applied[32];
+    snprintf(applied, sizeof applied, "wait=%d", wait);
+    http_response_header(resp, "Preference-Applied", applied);
+    resp->defer.then = answer_job;
+    snprintf(resp->defer.job_id, sizeof resp->defer.job_id, "%s", id);
+    resp->defer.wait_s = wait;
 }
 
 static void submit(app *a, http_request *req, job_request *er, const job_resolved *res,
@@ -184,7 +210,8 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
                             "Idempotency-Key must be 1 to 255 characters");
         return;
     }
-    submit_result sr = job_service_submit(a->jobs, er, res, img, key, hash, id, &retry_after);
+    submit_result sr =
+        job_service_submit(a->jobs, er, res, img, req->owner, key, hash, id, &retry_after);
     char ra[16];
     switch (sr) {
     case SUBMIT_CREATED:
@@ -197,6 +224,14 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
         http_response_header(resp, "Retry-After", ra);
         http_response_error(resp, API_ERR_QUEUE_FULL, "the job queue is full (%d jobs)",
                             a->cfg->queue_max);
+        return;
+    case SUBMIT_QUOTA_EXCEEDED:
+        snprintf(ra, sizeof ra, "%d", retry_after);
+        http_response_header(resp, "Retry-After", ra);
+        http_response_error(resp, API_ERR_QUOTA_EXCEEDED,
+                            "this API key already has %d queued jobs, its most; retry when one "
+                            "has started",
+                            a->cfg->max_queued_per_key);
         return;
     case SUBMIT_DRAINING:
         http_response_header(resp, "Retry-After", "5");
@@ -272,7 +307,7 @@ out:
 void route_job_get(app *a, http_request *req, const char *id, http_response *resp) {
     lookup_result lr;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
-    json_t *o = job_service_job_json(a->jobs, id, &lr);
+    json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
     if (!o)
         lookup_error(resp, lr, id);
     else
@@ -284,7 +319,7 @@ void route_job_result(app *a, http_request *req, const char *id, http_response *
     uint8_t *png;
     size_t len;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
-    lookup_result lr = job_service_result(a->jobs, id, &st, &png, &len);
+    lookup_result lr = job_service_result(a->jobs, id, viewer(req), &st, &png, &len);
     if (lr != LOOKUP_FOUND)
         lookup_error(resp, lr, id);
     else if (png)
@@ -303,7 +338,7 @@ void route_job_cancel(app *a, http_request *req, const char *id, http_response *
     lookup_result lr;
     bool was_running;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
-    json_t *o = job_service_cancel(a->jobs, id, &lr, &was_running);
+    json_t *o = job_service_cancel(a->jobs, id, viewer(req), &lr, &was_running);
     if (!o)
         lookup_error(resp, lr, id);
     else /* 202: a running job stops at its next denoising step */
@@ -330,5 +365,5 @@ void route_jobs_list(app *a, http_request *req, const char *id, http_response *r
                             "limit must be an integer in [1, 1000]");
         return;
     }
-    http_response_json(resp, 200, job_service_list(a->jobs, filter, (size_t)limit));
+    http_response_json(resp, 200, job_service_list(a->jobs, viewer(req), filter, (size_t)limit));
 }

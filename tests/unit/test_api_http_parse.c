@@ -1,6 +1,7 @@
 /* Header and query parsing: Content-Type, Prefer, Accept, bearer tokens,
  * key lists, CORS origins, job ids and strict numbers. */
 #include "check.h"
+#include "api_keys.h"
 #include "http_parse.h"
 
 #include <string.h>
@@ -57,6 +58,28 @@ static void test_auth(void) {
     CHECK(!api_key_allowed("a1", NULL));
 }
 
+/* Tenants (issue 11): a key's jobs belong to its name (NAME:TOKEN) or to
+ * its place in the list; the admin key is its own identity. */
+static void test_identities(void) {
+    api_identity who;
+    const char *keys = "alice:tok-a, tok-b ,bob:tok-c,x:y:z";
+    CHECK(api_key_identify(keys, "", "tok-a", &who) && strcmp(who.owner, "alice") == 0);
+    CHECK(!who.admin);
+    CHECK(api_key_identify(keys, "", "tok-b", &who) && strcmp(who.owner, "key#2") == 0);
+    CHECK(api_key_identify(keys, "", "tok-c", &who) && strcmp(who.owner, "bob") == 0);
+    CHECK(api_key_identify(keys, "", "y:z", &who) && strcmp(who.owner, "x") == 0);
+    CHECK(!api_key_identify(keys, "", "alice", &who));       /* a name is not a token */
+    CHECK(!api_key_identify(keys, "", "alice:tok-a", &who)); /* nor is the entry */
+    CHECK(!api_key_identify(keys, "", "tok-", &who));
+    CHECK(api_key_identify(keys, "root-tok", "root-tok", &who) && who.admin);
+    CHECK(strcmp(who.owner, "#admin") == 0);
+    CHECK(!api_key_identify(keys, "", "", &who) && !api_key_identify(keys, "", NULL, &who));
+    /* a token with ':' whose head is not a name stays one bare token */
+    CHECK(api_key_identify("a b:c", "", "a b:c", &who) && strcmp(who.owner, "key#1") == 0);
+    CHECK(api_key_identify("", "adm", "adm", &who) && who.admin);
+    CHECK(!api_key_identify("", "", "adm", &who));
+}
+
 static void test_origins(void) {
     CHECK(api_origin_allowed("https://a.example, http://localhost:3000", "http://localhost:3000"));
     CHECK(!api_origin_allowed("https://a.example", "https://a.example.evil"));
@@ -83,12 +106,48 @@ static void test_ids_and_numbers(void) {
     CHECK(!api_parse_double("1.5.2", &d));
 }
 
+/* Form fields read numbers as JSON does (issue 11: strtod took 0x9, 0x1p4). */
+static void test_json_numbers(void) {
+    double d;
+    CHECK(api_parse_json_number(" 9 ", &d) && d == 9);
+    CHECK(api_parse_json_number("-0.5e1", &d) && d == -5);
+    CHECK(api_parse_json_number("0", &d) && d == 0);
+    const char *bad[] = {"0x9", "0x1p4", "+5", "09", ".5", "5.", "1e", "inf", "nan", "", "1 2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_MSG(!api_parse_json_number(bad[i], &d), "'%s' accepted", bad[i]);
+    CHECK(api_is_json_integer("-12") && api_is_json_integer(" 7 "));
+    CHECK(!api_is_json_integer("7.0") && !api_is_json_integer("1e3") && !api_is_json_integer("x"));
+}
+
+/* A length over 2^62 is still a length over the limit (it skipped the
+ * early 413 and got 100 Continue). */
+static void test_content_length(void) {
+    uint64_t n;
+    CHECK(api_parse_content_length("1024", &n) && n == 1024);
+    CHECK(api_parse_content_length("4611686018427387905", &n) && n == 4611686018427387905ULL);
+    CHECK(api_parse_content_length("99999999999999999999999", &n) && n == UINT64_MAX);
+    CHECK(!api_parse_content_length("-1", &n) && !api_parse_content_length("12x", &n));
+    CHECK(!api_parse_content_length("", &n) && !api_parse_content_length(NULL, &n));
+}
+
+/* %00 must not cut a path short: /healthz%00junk routed as /healthz. */
+static void test_url_unescape(void) {
+    char a[] = "/healthz%00junk", b[] = "/v1/jobs%2Fx%41%4", c[] = "%zz%";
+    CHECK(api_url_unescape(a) == strlen("/healthz%00junk") && strcmp(a, "/healthz%00junk") == 0);
+    CHECK(api_url_unescape(b) == strlen("/v1/jobs/xA%4") && strcmp(b, "/v1/jobs/xA%4") == 0);
+    CHECK(api_url_unescape(c) == 4 && strcmp(c, "%zz%") == 0);
+}
+
 int main(void) {
     test_content_type();
     test_prefer();
     test_accept();
     test_auth();
+    test_identities();
     test_origins();
     test_ids_and_numbers();
+    test_json_numbers();
+    test_content_length();
+    test_url_unescape();
     return CHECK_DONE();
 }

@@ -129,7 +129,17 @@ static void test_multipart(void) {
                {"guidance_scale", "7.5x", "number", API_ERR_INVALID_PARAMETER},
                {"seed", "-3", "seed", API_ERR_OUT_OF_RANGE},
                {"eta", "2", "eta", API_ERR_OUT_OF_RANGE},
-               {"negative_prompt", "x", "negative_prompt", API_ERR_UNKNOWN_FIELD}};
+               {"negative_prompt", "x", "negative_prompt", API_ERR_UNKNOWN_FIELD},
+               /* what JSON refuses, a form refuses: strtod would read these */
+               {"depth", "0x9", "integer", API_ERR_INVALID_PARAMETER},
+               {"seed", "0x1p4", "integer", API_ERR_INVALID_PARAMETER},
+               {"num_inference_steps", "+5", "integer", API_ERR_INVALID_PARAMETER},
+               {"depth", "09", "integer", API_ERR_INVALID_PARAMETER},
+               {"guidance_scale", "0x10", "number", API_ERR_INVALID_PARAMETER},
+               {"guidance_scale", "inf", "number", API_ERR_INVALID_PARAMETER},
+               {"eta", "nan", "number", API_ERR_INVALID_PARAMETER},
+               {"eta", ".5", "number", API_ERR_INVALID_PARAMETER},
+               {"seed", "99999999999999999999", "seed", API_ERR_OUT_OF_RANGE}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         multipart_part ps[3] = {text_part("image", "x"), text_part("prompt", "p"),
                                 text_part(bad[i].name, bad[i].value)};
