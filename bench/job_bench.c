@@ -26,12 +26,13 @@ typedef struct options {
     const char *bundle, *profiles, *only;
     int sizes[MAX_SIZES][2], n_sizes;
     int resolution, runs, threads;
+    double scale; /* upscale jobs: 0 = the profile's default */
 } options;
 
 static int usage(const char *msg) {
     fprintf(stderr,
             "job_bench: %s\nusage: job_bench --bundle DIR --profiles DIR [--size WxH]... "
-            "[--resolution R] [--runs R] [--threads N]\n",
+            "[--resolution R] [--scale S] [--runs R] [--threads N]\n",
             msg);
     return 2;
 }
@@ -49,6 +50,8 @@ static int parse_args(int argc, char **argv, options *o) {
             o->only = v;
         else if (!strcmp(a, "--resolution"))
             o->resolution = atoi(v);
+        else if (!strcmp(a, "--scale"))
+            o->scale = atof(v);
         else if (!strcmp(a, "--runs"))
             o->runs = atoi(v);
         else if (!strcmp(a, "--threads"))
@@ -92,6 +95,7 @@ static bool params_of(const profile *p, const options *o, i2i_params *out) {
     if (profile_resolve(p, &q, &r, err, sizeof err) != 0) return false;
     *out = r.params;
     if (o->resolution != I2I_RESOLUTION_BUNDLE) out->resolution = o->resolution;
+    if (o->scale > 0) out->scale = o->scale;
     return true;
 }
 

@@ -9,7 +9,7 @@
 # latents, D13/D9/D8) by us and by PyTorch eager in the same run, and the
 # ratio. "profiles": per-job cost of every shipped profile vs edit-full.
 # "jobs": whole jobs on tiny bundles (made here with i2i mkmodel): control vs
-# control-full and edit vs edit-full, measured in one run. "photos": edit
+# control-full, edit vs edit-full, and sr / sr-fast vs sr-full, in one run. "photos": edit
 # jobs against the photo size, at a fixed working resolution and at the
 # input's own size.
 set -euo pipefail
@@ -75,6 +75,10 @@ run_jobs() {
   echo "== edit vs edit-full (128x128 image, 16x16 latent)"
   "$BUILD_DIR/job_bench" --bundle "$OUT/edit" --profiles "$ROOT/profiles" --threads "$THREADS" \
     --size 128x128 "$@"
+  "$i2i" mkmodel upscale --size tiny --out "$OUT/sr" >/dev/null
+  echo "== sr and sr-fast vs sr-full (128x128 image at scale 1: one 16x16 latent tile)"
+  "$BUILD_DIR/job_bench" --bundle "$OUT/sr" --profiles "$ROOT/profiles" --threads "$THREADS" \
+    --size 128x128 --scale 1 "$@"
 }
 
 # Whole edit jobs against the photo size: at a fixed working resolution the

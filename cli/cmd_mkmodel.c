@@ -69,7 +69,7 @@ static const char TINY_CFW[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_re
                                "\"z_channels\": 4, \"embed_dim\": 4, \"in_channels\": 3, "
                                "\"out_ch\": 3, \"num_fuse_block\": 1}";
 #define TINY_SR_TILING                                                                             \
-    "{\"latent_tile\": 64, \"latent_overlap\": 16, \"vae_tile\": 64, \"vae_overlap\": 16}"
+    "{\"latent_tile\": 64, \"latent_overlap\": 16, \"vae_tile\": 64, \"vae_overlap\": 8}"
 #define TINY_SR_MAX_PIXELS (4096L * 4096L)
 #define EMPTY_CONTEXT "empty_context"
 

@@ -89,15 +89,12 @@ ts_tensor *upscale_frame_input(upscale_frame *f, const i2i_image *in) {
 
 /* The decoded tensor's top-left up_h x up_w as planes. */
 static float *crop_planes(const upscale_frame *f, ts_tensor *decoded) {
-    const size_t pn = (size_t)f->padded_w * f->padded_h, up = (size_t)f->up_w * f->up_h;
-    float *all = malloc(3 * pn * sizeof *all), *crop = all ? malloc(3 * up * sizeof *crop) : NULL;
-    bool ok = crop && ts_to_floats(decoded, all, (int64_t)(3 * pn));
-    for (int c = 0; ok && c < 3; c++)
-        for (int y = 0; y < f->up_h; y++)
-            memcpy(crop + ((size_t)c * f->up_h + y) * f->up_w,
-                   all + ((size_t)c * f->padded_h + y) * f->padded_w,
-                   (size_t)f->up_w * sizeof *crop);
-    free(all);
+    const size_t up = (size_t)f->up_w * f->up_h;
+    ts_scope s = ts_scope_begin();
+    ts_tensor *c = ts_narrow(ts_narrow(decoded, 2, 0, f->up_h), 3, 0, f->up_w);
+    float *crop = malloc(3 * up * sizeof *crop);
+    bool ok = crop && ts_to_floats(ts_contiguous(c), crop, (int64_t)(3 * up));
+    ts_scope_end(s);
     if (!ok) free(crop);
     return ok ? crop : NULL;
 }
