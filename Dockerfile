@@ -25,7 +25,8 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     && cmake --build build -j"$(nproc)" --target i2i i2i-serve \
     && ln -s /src/build/i2i /src/build/i2i-serve /usr/local/bin/ \
     && i2i mkmodel edit --size tiny --out /opt/i2i/bundles/edit \
-    && i2i mkmodel control --size tiny --out /opt/i2i/bundles/control
+    && i2i mkmodel control --size tiny --out /opt/i2i/bundles/control \
+    && i2i mkmodel upscale --size tiny --out /opt/i2i/bundles/upscale
 
 RUN groupadd --system --gid 10001 i2i \
     && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \

@@ -67,12 +67,13 @@ bool cfw_vae_config_from_json(const char *json, cfw_vae_config *c, char *err, si
     if (!vae_config_from_json(json, &c->vae, err, errlen)) return false;
     json_t *root = config_json_object(json, "cfw", err, errlen);
     if (!root) return false;
-    json_t *v = json_object_get(root, "num_fuse_block");
-    bool ok = !v || json_is_integer(v);
+    json_t *v = json_object_get(root, "num_fuse_block"), *g = json_object_get(root, "grow");
+    bool ok = (!v || json_is_integer(v)) && (!g || json_is_integer(g));
     if (ok && v) c->num_fuse_block = (int)json_integer_value(v);
+    if (ok && g) c->grow = (int)json_integer_value(g);
     json_decref(root);
     if (!ok) {
-        snprintf(err, errlen, "cfw config: \"num_fuse_block\" must be an integer");
+        snprintf(err, errlen, "cfw config: \"num_fuse_block\" and \"grow\" must be integers");
         return false;
     }
     return cfw_vae_config_check(c, err, errlen);

@@ -31,7 +31,8 @@ typedef struct cfw_vae_config {
 /* StableSR's CFW: the SD VAE, 2 RRDBs per fusion layer, growth 32. */
 void cfw_vae_config_stablesr(cfw_vae_config *c);
 /* The VAE's ddconfig keys (vae_config_from_json) plus optional
- * num_fuse_block (default 2). */
+ * num_fuse_block (default 2) and grow (the RRDB growth width, default 32:
+ * StableSR's literal; tiny test models use less). */
 bool cfw_vae_config_from_json(const char *json, cfw_vae_config *c, char *err, size_t errlen);
 bool cfw_vae_config_check(const cfw_vae_config *c, char *err, size_t errlen);
 /* Encoder features the decoder fuses: n_levels - 2 (levels 1 and 2 for SD). */

@@ -78,12 +78,14 @@ validate_all() {
 }
 
 make_bundle
-CTL=$WORK/control
-"$I2I_BIN" mkmodel control --size tiny --out "$CTL" >"$WORK/mkmodel-control.log" 2>&1 || {
-    cat "$WORK/mkmodel-control.log" >&2
-    echo "cannot make a tiny control bundle" >&2
-    exit 1
-}
+CTL=$WORK/control SR=$WORK/sr
+for t in control:$CTL upscale:$SR; do
+    "$I2I_BIN" mkmodel "${t%%:*}" --size tiny --out "${t#*:}" >"$WORK/mkmodel.log" 2>&1 || {
+        cat "$WORK/mkmodel.log" >&2
+        echo "cannot make a tiny ${t%%:*} bundle" >&2
+        exit 1
+    }
+done
 img png 64 48 "$WORK/in.png"
 img png 150 100 "$WORK/photo.png"
 img png 64 64 "$WORK/edges.png"
@@ -96,7 +98,7 @@ head -c 2000000 /dev/zero >"$WORK/big.bin"
 /usr/bin/python3 -c "import json,sys; print(json.dumps({'image': 'data:image/png;base64,' + sys.argv[1],
     'prompt': 'a house', 'control_type': 'raw', 'num_inference_steps': 1, 'seed': 5,
     'negative_prompt': '', 'image_resolution': None}))" "$(img b64 "$WORK/edges.png")" >"$WORK/raw.json"
-start_server --bundle "$CTL" --workers 1 --queue-max 1 --job-ttl 5 --max-body-bytes 1048576 \
+start_server --bundle "$CTL" --bundle "$SR" --workers 1 --queue-max 1 --job-ttl 5 --max-body-bytes 1048576 \
     --api-keys key-one --drain-timeout 60
 A=(-H "Authorization: Bearer key-one")
 JOB='/v1/jobs/{id}'
@@ -194,6 +196,12 @@ call 200 POST /v1/control /v1/control "${A[@]}" "${RAW[@]}"
 check "raw edge map waited for: succeeded at the map's size" [ "$(jget "$WORK/body" "(j['status'], j['parameters']['control_type'], j['result']['width'], j['result']['height'])")" = "('succeeded', 'raw', 64, 64)" ]
 call 200 POST /v1/control /v1/control "${A[@]}" "${RAW[@]}" -H "Accept: image/png"
 check "replayed control job answers its PNG" [ "$(header Idempotent-Replayed) $(png_size "$WORK/body")" = "true 64 64" ]
+# an upscale job: its own parameters, the result exactly input x scale
+call 200 POST /v1/upscale /v1/upscale "${A[@]}" -H "Prefer: wait=100" -F image=@"$WORK/in.png" \
+    -F scale=2 -F num_inference_steps=1 -F color_fix=wavelet
+check "upscale job: its parameters, 128x96" [ "$(jget "$WORK/body" "(j['task'], j['profile'], j['parameters']['color_fix'], j['result']['width'], j['result']['height'])")" = "('upscale', 'sr', 'wavelet', 128, 96)" ]
+call 400 POST /v1/upscale /v1/upscale "${A[@]}" -F image=@"$WORK/in.png" -F prompt=x
+call 422 POST /v1/upscale /v1/upscale "${A[@]}" -F image=@"$WORK/in.png" -F scale=20
 call 200 GET /v1/jobs "/v1/jobs?limit=50" "${A[@]}"
 check "the job list holds control jobs" [ "$(jget "$WORK/body" "any(x['task'] == 'control' for x in j['jobs'])")" = True ]
 

@@ -17,7 +17,7 @@ start_server --bundle "$CTL" --workers 1
 code=$(req GET /readyz)
 check "readyz 200 with two bundles" [ "$code" = 200 ]
 check "... edit and control ready" [ "$(jget "$WORK/body" "(j['tasks']['edit']['ready'], j['tasks']['control']['ready'])")" = "(True, True)" ]
-check "... each with its resident bytes" [ "$(jget "$WORK/body" "all(t['resident_bytes'] > 0 for t in j['tasks'].values())")" = True ]
+check "... each with its resident bytes" [ "$(jget "$WORK/body" "all(t['resident_bytes'] > 0 for t in j['tasks'].values() if t['ready'])")" = True ]
 check "start log reports memory per bundle" [ "$(grep -c '"event":"bundle"' "$LOG")" = 2 ]
 req GET /metrics >/dev/null
 check "metrics: control task ready" grep -q '^i2i_task_ready{task="control"} 1' "$WORK/body"

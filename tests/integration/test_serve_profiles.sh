@@ -35,7 +35,7 @@ cd "$WORK/cwd" || exit 1
 PROFILES="" start_server # no --profiles: ./profiles
 cd - >/dev/null || exit 1
 check "profiles from ./profiles listed" [ "$(req GET /v1/profiles)" = 200 ]
-check "... including a custom one" [ "$(jget "$WORK/body" "sorted(p['name'] for p in j['profiles'])")" = "['control', 'control-full', 'edit', 'edit-custom', 'edit-fast', 'edit-full']" ]
+check "... including a custom one" [ "$(jget "$WORK/body" "sorted(p['name'] for p in j['profiles'])")" = "['control', 'control-full', 'edit', 'edit-custom', 'edit-fast', 'edit-full', 'sr', 'sr-fast', 'sr-full']" ]
 code=$(req POST /v1/edit -F image=@"$WORK/in.png" -F prompt=x -F profile=edit-custom)
 check "custom profile runs its steps" [ "$(jget "$WORK/body" "j['parameters']['num_inference_steps']")" = 3 ]
 check "the log names the directory used" grep -q '"detail":"profiles: ' "$WORK/server.log"
@@ -46,12 +46,12 @@ PROFILES=$SHIPPED_PROFILES
 start_server --workers 1
 code=$(req GET /v1/profiles)
 check "GET /v1/profiles 200" [ "$code" = 200 ]
-check "lists edit, edit-fast, edit-full (and control's)" [ "$(jget "$WORK/body" "sorted(p['name'] for p in j['profiles'])")" = "['control', 'control-full', 'edit', 'edit-fast', 'edit-full']" ]
+check "lists edit, edit-fast, edit-full (and control's, upscale's)" [ "$(jget "$WORK/body" "sorted(p['name'] for p in j['profiles'])")" = "['control', 'control-full', 'edit', 'edit-fast', 'edit-full', 'sr', 'sr-fast', 'sr-full']" ]
 check "each edit profile has its cost on the bundle" [ "$(jget "$WORK/body" "all(p['cost']['unet_params_kept'] > 0 and p['cost']['macs_per_job'] > 0 and p['cost']['expected_speedup_vs_baseline'] > 0 for p in j['profiles'] if p['task'] == 'edit')")" = True ]
 check "control profiles have no cost without a control bundle" [ "$(jget "$WORK/body" "[('cost' in p) for p in j['profiles'] if p['task'] == 'control']")" = "[False, False]" ]
 check "edit is expected faster than edit-full" [ "$(jget "$WORK/body" "{p['name']: p['cost']['expected_speedup_vs_baseline'] for p in j['profiles'] if 'cost' in p}['edit'] > 1.5")" = True ]
 check "edit-full is its own baseline (speed-up 1)" [ "$(jget "$WORK/body" "[abs(p['cost']['expected_speedup_vs_baseline'] - 1) < 1e-9 for p in j['profiles'] if p['name'] == 'edit-full']")" = "[True]" ]
-check "edit and control are their tasks' defaults" [ "$(jget "$WORK/body" "sorted(p['name'] for p in j['profiles'] if p['default'])")" = "['control', 'edit']" ]
+check "edit, control and sr are their tasks' defaults" [ "$(jget "$WORK/body" "sorted(p['name'] for p in j['profiles'] if p['default'])")" = "['control', 'edit', 'sr']" ]
 check "override ranges listed" [ "$(jget "$WORK/body" "[p['overrides'] for p in j['profiles'] if p['name'] == 'edit-full']")" = "[{'steps': [1, 100]}]" ]
 
 # image_guidance_scale 1.2 without a γ: Table S1 (10 steps) gives 0.581

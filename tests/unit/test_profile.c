@@ -37,7 +37,11 @@ static profile_resolved resolve(const profile *p, profile_request q, int *rc, ch
 }
 
 static void test_shipped(const profile_set *set) {
-    CHECK(set->count == 5);
+    CHECK(set->count == 8);
+    /* "sr" is no task's name: its "default": true makes it upscale's default
+     * over sr-fast and sr-full, which sort before it */
+    const profile *sr = profile_set_default(set, "upscale");
+    CHECK(sr && !strcmp(sr->name, "sr") && sr->is_default && sr->depth == 8 && sr->steps == 20);
     const profile *e = profile_set_default(set, "edit");
     CHECK(e && !strcmp(e->name, "edit") && profile_set_find(set, "edit-fast") &&
           profile_set_find(set, "edit-full"));
