@@ -117,6 +117,15 @@ is_error_json() {
     [ "$(jget "$WORK/body" "j['error']['code'] if set(j)=={'error'} and set(j['error'])=={'code','message'} else 'BAD'" 2>/dev/null)" = "$1" ]
 }
 
+# bad_post ROUTE DESCRIPTION STATUS CODE [curl args...]: a POST that must be
+# refused with STATUS and the error envelope of CODE.
+bad_post() {
+    local route=$1 what=$2 status=$3 ecode=$4; shift 4
+    local got; got=$(req POST "$route" "$@")
+    check "$what: $status $ecode (got $got: $(head -c 200 "$WORK/body"))" [ "$got" = "$status" ]
+    check "$what: error envelope" is_error_json "$ecode"
+}
+
 # wait_status ID STATUS [tries]: polls (0.1 s apart) until the job has STATUS.
 wait_status() {
     local id=$1 want=$2 tries=${3:-400} i

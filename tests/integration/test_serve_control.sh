@@ -77,12 +77,7 @@ req POST /v1/edit -H 'Idempotency-Key: k1' -F image=@"$WORK/small.png" -F prompt
 code=$(req POST /v1/control -H 'Idempotency-Key: k1' -F image=@"$WORK/small.png" -F prompt=x -F num_inference_steps=1)
 check "key reused on another task: 409 (got $code)" [ "$code" = 409 ]
 
-bad_request() { # description, status, code, curl args...
-    local what=$1 status=$2 ecode=$3; shift 3
-    local got; got=$(req POST /v1/control "$@")
-    check "$what: $status $ecode (got $got: $(head -c 200 "$WORK/body"))" [ "$got" = "$status" ]
-    check "$what: error envelope" is_error_json "$ecode"
-}
+bad_request() { bad_post /v1/control "$@"; }
 img png 1 1 "$WORK/one.png"
 head -c 120 "$WORK/in.png" >"$WORK/trunc.png"
 bad_request "raw map not in multiples of 64" 400 invalid_image -F image=@"$WORK/in.png" -F prompt=x -F control_type=raw

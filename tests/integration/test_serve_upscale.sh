@@ -74,12 +74,7 @@ check "cancel a running upscale job: 202 (got $code)" [ "$code" = 202 ]
 check "... it ends canceled" wait_status "$ID" canceled
 check "... within the first step's tiles" [ "$(jget "$WORK/poll" "j['progress']['step'] < 12 and j['progress']['steps'] == 300")" = True ]
 
-bad_request() { # description, status, code, curl args...
-    local what=$1 status=$2 ecode=$3; shift 3
-    local got; got=$(req POST /v1/upscale "$@")
-    check "$what: $status $ecode (got $got: $(head -c 200 "$WORK/body"))" [ "$got" = "$status" ]
-    check "$what: error envelope" is_error_json "$ecode"
-}
+bad_request() { bad_post /v1/upscale "$@"; }
 head -c 120 "$WORK/in.png" >"$WORK/trunc.png"
 bad_request "scale below 1" 422 parameter_out_of_range -F image=@"$WORK/in.png" -F scale=0.5
 bad_request "scale above 8" 422 parameter_out_of_range -F image=@"$WORK/in.png" -F scale=9
