@@ -43,19 +43,11 @@ static bool spade_hidden_of(const char *dir, json_t *root, int *hidden, char *er
     return found;
 }
 
-/* As the upscale pipeline reads it: "unet" and "sr_encoder" configs, else
- * StableSR's v2 512 model. */
+/* As the upscale pipeline reads it, plus the SPADE width from the header. */
 static bool sr_config_of(const char *dir, json_t *root, stablesr_config *cfg, char *err, size_t n) {
-    stablesr_config_v2_512(cfg);
-    char *uj = bundle_section_config(bundle_section(root, "unet"));
-    char *ej = bundle_section_config(bundle_section(root, "sr_encoder"));
-    bool ok = (!uj || unet_config_from_json(uj, &cfg->unet, err, n)) &&
-              (!ej || sr_encoder_config_from_json(ej, &cfg->encoder, err, n));
-    cfg->unet.spade_channels = cfg->encoder.out_channels;
-    if (ok && uj) ok = spade_hidden_of(dir, root, &cfg->unet.spade_hidden, err, n);
-    free(uj);
-    free(ej);
-    return ok;
+    if (!bundle_stablesr_config_of(root, cfg, err, n)) return false;
+    return cfg->unet.spade_hidden > 0 ||
+           spade_hidden_of(dir, root, &cfg->unet.spade_hidden, err, n);
 }
 
 bool inspect_stablesr_bundle_config(const char *dir, stablesr_config *out, bool *present, char *err,

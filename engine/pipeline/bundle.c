@@ -250,6 +250,19 @@ bool bundle_controlnet_config_of(json_t *root, const unet_config *unet_cfg, cont
     return ok;
 }
 
+bool bundle_stablesr_config_of(json_t *root, stablesr_config *cfg, char *err, size_t errlen) {
+    stablesr_config_v2_512(cfg);
+    char *uj = bundle_section_config(bundle_section(root, "unet"));
+    char *ej = bundle_section_config(bundle_section(root, "sr_encoder"));
+    bool ok = (!uj || unet_config_from_json(uj, &cfg->unet, err, errlen)) &&
+              (!ej || sr_encoder_config_from_json(ej, &cfg->encoder, err, errlen));
+    cfg->unet.spade_channels = cfg->encoder.out_channels;
+    if (uj) cfg->unet.spade_hidden = 0; /* from mlp_shared.0.weight */
+    free(uj);
+    free(ej);
+    return ok;
+}
+
 bool bundle_read_controlnet_config(const char *dir, controlnet_config *out, bool *present,
                                    char *err, size_t errlen) {
     json_t *root = load_manifest(dir, err, errlen);

@@ -91,6 +91,11 @@ bool bundle_read_unet_config(const char *dir, unet_config *out, char *err, size_
  * else the U-Net's layout with cldm's hint encoder. */
 bool bundle_controlnet_config_of(json_t *root, const unet_config *unet_cfg, controlnet_config *out,
                                  char *err, size_t errlen);
+/* The StableSR config of an upscale manifest: its "unet" and "sr_encoder"
+ * sections' configs, else StableSR's v2 512 model (stablesr_config_v2_512).
+ * With a "unet" config spade_hidden is 0: it comes from the weights. */
+bool bundle_stablesr_config_of(json_t *root, stablesr_config *cfg, char *err, size_t errlen);
+
 /* The same from a bundle directory, without loading weights; *present is
  * false (and out untouched) for a bundle of another task. */
 bool bundle_read_controlnet_config(const char *dir, controlnet_config *out, bool *present,

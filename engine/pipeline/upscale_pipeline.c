@@ -18,6 +18,7 @@
  * DDIM's per-step noise. */
 #include "pipeline.h"
 #include "schedule.h"
+#include "upscale_bundle.h"
 #include "upscale_image.h"
 #include "vae_tiled.h"
 
@@ -42,87 +43,6 @@ static void upscale_defaults(i2i_params *p) {
     p->color_fix = I2I_COLOR_FIX_ADAIN;
     p->cfw_weight = 0.5;
     p->output_size = I2I_OUTPUT_WORKING; /* the result is input x scale, never resized back */
-}
-
-/* ---- loading ---- */
-
-/* "unet" + "sr_encoder" configs, else StableSR's v2 512 model. */
-static bool sr_config_of(json_t *root, stablesr_config *cfg, char *err, size_t n) {
-    stablesr_config_v2_512(cfg);
-    char *uj = bundle_section_config(bundle_section(root, "unet"));
-    char *ej = bundle_section_config(bundle_section(root, "sr_encoder"));
-    bool ok = (!uj || unet_config_from_json(uj, &cfg->unet, err, n)) &&
-              (!ej || sr_encoder_config_from_json(ej, &cfg->encoder, err, n));
-    free(uj);
-    free(ej);
-    cfg->unet.spade_channels = cfg->encoder.out_channels;
-    if (uj) cfg->unet.spade_hidden = 0; /* from mlp_shared.0.weight */
-    return ok;
-}
-
-static bool load_cfw(i2i_bundle *b, json_t *root, char *err, size_t n) {
-    json_t *s = bundle_section(root, "cfw_vae");
-    char *cfg = bundle_section_config(s);
-    cfw_vae_config c;
-    bool ok = true;
-    if (cfg)
-        ok = cfw_vae_config_from_json(cfg, &c, err, n);
-    else
-        cfw_vae_config_stablesr(&c);
-    free(cfg);
-    if (!ok || !bundle_scale_factor(s, &b->latent_scale, err, n)) return false;
-    b->vae_cfg = c.vae;
-    b->cfw = cfw_vae_create(b->w, bundle_section_prefix(s, ""), &c, err, n);
-    return b->cfw != NULL;
-}
-
-/* The empty prompt's context, stored by tools/sr_empty_context.py. */
-static bool load_context(i2i_bundle *b, json_t *root, char *err, size_t n) {
-    json_t *s = bundle_section(root, "empty_context");
-    json_t *name = s ? json_object_get(s, "tensor") : NULL;
-    const char *key = json_is_string(name) ? json_string_value(name) : "empty_context";
-    const int64_t shape[3] = {1, SR_CONTEXT_TOKENS, b->unet_cfg.context_dim};
-    b->sr_context = weights_get_shaped(b->w, key, shape, 3);
-    if (!b->sr_context) snprintf(err, n, "manifest: empty_context: %s", ts_last_error());
-    return b->sr_context != NULL;
-}
-
-/* tiling.<key>: an integer in lo..hi, else def. */
-static bool tiling_int(json_t *s, const char *key, int def, int lo, int hi, int *out, char *err,
-                       size_t n) {
-    json_t *v = s ? json_object_get(s, key) : NULL;
-    *out = json_is_integer(v) ? (int)json_integer_value(v) : def;
-    if ((v && !json_is_integer(v)) ||
-        (json_is_integer(v) && (json_integer_value(v) < lo || json_integer_value(v) > hi)))
-        return snprintf(err, n, "manifest: tiling.%s must be an integer in %d..%d", key, lo, hi),
-               false;
-    return true;
-}
-
-/* A canvas tile must be a whole U-Net input (a multiple of its downsampling). */
-static bool read_tiling(i2i_bundle *b, json_t *root, char *err, size_t n) {
-    json_t *s = bundle_section(root, "tiling");
-    vae_tiling *c = &b->sr_canvas, *v = &b->sr_vae;
-    const vae_tiling vd = vae_tiling_default();
-    const int m = pipeline_align(b) / 8;
-    if (!tiling_int(s, "latent_tile", SR_DEFAULT_TILE, m, SR_MAX_TILE, &c->tile, err, n) ||
-        !tiling_int(s, "latent_overlap", SR_DEFAULT_OVERLAP, 0, c->tile - 1, &c->overlap, err, n) ||
-        !tiling_int(s, "vae_tile", vd.tile, 1, SR_MAX_TILE, &v->tile, err, n) ||
-        !tiling_int(s, "vae_overlap", vd.overlap, 0, v->tile - 1, &v->overlap, err, n))
-        return false;
-    if (c->tile % m)
-        return snprintf(err, n, "manifest: tiling.latent_tile must be a multiple of %d", m), false;
-    return true;
-}
-
-static bool load_stablesr(i2i_bundle *b, json_t *root, char *err, size_t n) {
-    stablesr_config cfg;
-    if (!sr_config_of(root, &cfg, err, n)) return false;
-    b->sr = stablesr_create(b->w, &cfg, err, n);
-    if (!b->sr) return false;
-    b->unet_cfg = *unet_get_config(stablesr_unet(b->sr)); /* spade_hidden resolved */
-    return load_cfw(b, root, err, n) && load_context(b, root, err, n) &&
-           read_tiling(b, root, err, n);
 }
 
 /* ---- one job ---- */
@@ -287,7 +207,7 @@ const pipeline_def upscale_pipeline = {.task = "upscale",
                                        .unet_evals_per_step = 1, /* per tile; no CFG */
                                        .base_networks = 0,
                                        .defaults = upscale_defaults,
-                                       .load_extra = load_stablesr,
+                                       .load_extra = upscale_load_networks,
                                        .working_size = NULL, /* the job takes the input as is */
                                        .result_size = result_size,
                                        .run = upscale_run};
