@@ -196,14 +196,16 @@ call 200 POST /v1/control /v1/control "${A[@]}" "${RAW[@]}"
 check "raw edge map waited for: succeeded at the map's size" [ "$(jget "$WORK/body" "(j['status'], j['parameters']['control_type'], j['result']['width'], j['result']['height'])")" = "('succeeded', 'raw', 64, 64)" ]
 call 200 POST /v1/control /v1/control "${A[@]}" "${RAW[@]}" -H "Accept: image/png"
 check "replayed control job answers its PNG" [ "$(header Idempotent-Replayed) $(png_size "$WORK/body")" = "true 64 64" ]
+call 200 GET /v1/jobs "/v1/jobs?limit=50" "${A[@]}"
+check "the job list holds control jobs" [ "$(jget "$WORK/body" "any(x['task'] == 'control' for x in j['jobs'])")" = True ]
+
+# (after the list: --job-ttl 5 would expire the control jobs while a slow build upscales)
 # an upscale job: its own parameters, the result exactly input x scale
 call 200 POST /v1/upscale /v1/upscale "${A[@]}" -H "Prefer: wait=100" -F image=@"$WORK/in.png" \
     -F scale=2 -F num_inference_steps=1 -F color_fix=wavelet
 check "upscale job: its parameters, 128x96" [ "$(jget "$WORK/body" "(j['task'], j['profile'], j['parameters']['color_fix'], j['result']['width'], j['result']['height'])")" = "('upscale', 'sr', 'wavelet', 128, 96)" ]
 call 400 POST /v1/upscale /v1/upscale "${A[@]}" -F image=@"$WORK/in.png" -F prompt=x
 call 422 POST /v1/upscale /v1/upscale "${A[@]}" -F image=@"$WORK/in.png" -F scale=20
-call 200 GET /v1/jobs "/v1/jobs?limit=50" "${A[@]}"
-check "the job list holds control jobs" [ "$(jget "$WORK/body" "any(x['task'] == 'control' for x in j['jobs'])")" = True ]
 
 # back-pressure and cancellation: a running job, a queued one, a refused one
 call 202 POST /v1/edit /v1/edit "${A[@]}" "${LONG[@]}"
