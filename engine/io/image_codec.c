@@ -646,6 +646,8 @@ static void *stbi_zeroing_realloc(void *p, size_t old_size, size_t new_size) {
  * every buffer it allocates is zero-filled above, so that is not ours to fix. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wpragmas"
+#if defined(__GNUC__) && !defined(__clang__) /* clang has no such warning */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb_image.h>
