@@ -307,7 +307,8 @@ static int make_tiny(const char *dir, const char *task, uint64_t seed) {
 }
 
 static int mkmodel_usage(FILE *f) {
-    fprintf(f, "usage: i2i mkmodel edit|control|upscale --size tiny --out DIR [--seed S]\n");
+    fprintf(f,
+            "usage: i2i mkmodel edit|control|upscale (or sr) --size tiny --out DIR [--seed S]\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -326,7 +327,8 @@ int cmd_mkmodel(int argc, char **argv) {
         else
             return fprintf(stderr, "i2i mkmodel: unknown option %s\n", argv[i]), 2;
     }
-    const char *task = argv[1];
+    /* "sr" is the and StableSR's own name for the upscale model */
+    const char *task = strcmp(argv[1], "sr") ? argv[1] : "upscale";
     if (strcmp(task, "edit") && strcmp(task, "control") && strcmp(task, "upscale"))
         return fprintf(stderr,
                        "i2i mkmodel: unknown task '%s' (available: edit, control, upscale)\n",
