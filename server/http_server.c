@@ -16,7 +16,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
+
+/* Seconds the resumed Prefer: wait clients get to be answered at stop. */
+#define PARKED_ANSWER_S 2.0
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -25,6 +29,7 @@ struct http_server {
     conn_deadline *deadline;
     conn_park *park;
     atomic_int parked_now; /* suspended, or resumed and not yet answered */
+    atomic_int in_flight;  /* requests begun and not yet completely sent */
 };
 
 typedef struct conn_ctx {
@@ -298,6 +303,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!ctx) {
         if (!(ctx = new_ctx(url, method, c))) return MHD_NO;
         *con_cls = ctx;
+        atomic_fetch_add(&s->in_flight, 1);
         refuse_early(s, c, ctx, &ret);
         return ret;
     }
@@ -364,6 +370,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     free(ctx->body);
     free(ctx);
     *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
 }
 
 /* MHD's own unescaping turns %00 into a NUL, which cuts the path short. */
@@ -408,8 +415,9 @@ static void free_server(http_server *s) {
 static struct MHD_Daemon *start_daemon(http_server *s, const struct sockaddr_storage *ss,
                                        bool ipv6) {
     const server_config *cfg = s->app->cfg;
+    /* ITC: MHD_quiesce_daemon needs it with epoll event loops */
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-                     (ipv6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ITC | (ipv6 ? MHD_USE_IPv6 : 0);
     unsigned idle_timeout = (unsigned)(cfg->wait_max_s + 60);
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
@@ -455,13 +463,23 @@ int http_server_port(const http_server *s) {
     return s->port;
 }
 
-/* MHD must not stop with a suspended connection (it aborts), so every
- * parked client is resumed and given a moment to be answered first. */
-void http_server_stop(http_server *s) {
-    if (!s) return;
-    conn_park_release_all(s->park);
-    for (int i = 0; i < 200 && atomic_load(&s->parked_now) > 0; i++)
+static void wait_until_zero(atomic_int *n, double seconds) {
+    for (double waited = 0; waited < seconds && atomic_load(n) > 0; waited += 0.01)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+}
+
+/* Nothing new is accepted, then answers still being written get up to
+ * grace_s to reach their clients: MHD_stop_daemon closes every connection,
+ * and a large Prefer: wait PNG to a slow reader would otherwise be cut
+ * off. MHD must not stop with a suspended connection (it aborts), so every
+ * parked client is resumed and answered first. */
+void http_server_stop(http_server *s, double grace_s) {
+    if (!s) return;
+    MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+    if (listener != MHD_INVALID_SOCKET) close(listener);
+    conn_park_release_all(s->park);
+    wait_until_zero(&s->parked_now, PARKED_ANSWER_S);
+    wait_until_zero(&s->in_flight, grace_s);
     job_service_set_final_hook(s->app->jobs, NULL, NULL);
     MHD_stop_daemon(s->daemon);
     free_server(s);

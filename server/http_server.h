@@ -15,6 +15,8 @@ typedef struct http_server http_server;
 http_server *http_server_start(app *a, char *err, size_t errlen);
 /* The bound port (useful with --listen HOST:0). */
 int http_server_port(const http_server *s);
-void http_server_stop(http_server *s);
+/* Stops accepting, lets requests in flight finish (at most grace_s
+ * seconds), then closes every connection. */
+void http_server_stop(http_server *s, double grace_s);
 
 #endif

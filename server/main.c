@@ -23,6 +23,9 @@
 /* Expired or evicted ids remembered for 410 answers (48 bytes each). */
 #define EXPIRED_IDS_REMEMBERED 65536
 #define CANCEL_GRACE_S 10.0
+/* Answers still being sent after the drain get what is left of the drain
+ * timeout, and at least this much. */
+#define SEND_GRACE_MIN_S 5.0
 
 typedef struct loader {
     app *app;
@@ -110,14 +113,25 @@ static int wait_for_stop(app *a) {
     }
 }
 
-static void drain(app *a, double timeout_s) {
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Returns the seconds left for answers in flight. */
+static double drain(app *a, double timeout_s) {
+    double t0 = now_s();
     atomic_store(&a->state, APP_DRAINING);
     job_service_begin_drain(a->jobs);
     access_log_event("drain", "readiness 503; queued jobs canceled; waiting for running jobs");
-    if (job_service_wait_idle(a->jobs, timeout_s)) return;
-    access_log_event("drain", "timeout: canceling running jobs");
-    job_service_cancel_running(a->jobs);
-    job_service_wait_idle(a->jobs, CANCEL_GRACE_S);
+    if (!job_service_wait_idle(a->jobs, timeout_s)) {
+        access_log_event("drain", "timeout: canceling running jobs");
+        job_service_cancel_running(a->jobs);
+        job_service_wait_idle(a->jobs, CANCEL_GRACE_S);
+    }
+    double left = timeout_s - (now_s() - t0);
+    return left > SEND_GRACE_MIN_S ? left : SEND_GRACE_MIN_S;
 }
 
 /* --profiles / I2I_PROFILES, else ./profiles, else the source tree's
@@ -191,8 +205,8 @@ static int run(server_config *cfg) {
     int code = wait_for_stop(&a);
     if (code != 0) fprintf(stderr, "i2i-serve: cannot load bundle: %s\n", l.error);
     pthread_join(l.thread, NULL); /* a load in progress finishes first */
-    if (code == 0) drain(&a, cfg->drain_timeout_s);
-    http_server_stop(http);
+    double send_grace = code == 0 ? drain(&a, cfg->drain_timeout_s) : 0;
+    http_server_stop(http, send_grace);
     job_service_shutdown(jobs);
     worker_pool_join(l.pool);
     engine_runner_free(l.engine);

@@ -56,4 +56,28 @@ check "drain bounded by its timeout (took $((t1 - t0)) s)" [ $((t1 - t0)) -le 15
 check "timeout logged" grep -q '"detail":"timeout' "$LOG"
 wait "$WAITER"
 check "the waiting client got its job's end: canceled with code shutdown" [ "$(jget "$WORK/waited" "(j['status'], j['error']['code'])" 2>/dev/null)" = "('canceled', 'shutdown')" ]
+# A Prefer: wait answer that is still being sent when the drain ends must
+# reach the client whole: the server stops accepting, then lets responses
+# in flight finish (bounded) before it closes connections. The client reads
+# a multi-megabyte PNG slowly, so the send outlasts the job by seconds.
+start_server --workers 1 --drain-timeout 300
+img png 2048 2048 "$WORK/big.png"
+curl -s -o "$WORK/slow.png" -D "$WORK/slow.headers" -w '%{http_code}' --limit-rate 400k \
+    -H 'Prefer: wait=120' -H 'Accept: image/png' -X POST "$BASE/v1/edit" -F image=@"$WORK/big.png" -F prompt="send me" \
+    -F resolution=64 -F num_inference_steps=20 >"$WORK/slow.code" &
+SLOW=$!
+for i in $(seq 1 200); do
+    grep -q '"status":"running"' <(curl -s "$BASE/v1/jobs") && break
+    sleep 0.1
+done
+stop_server
+check "exit 0 with a response in flight (got $SERVER_RC)" [ "$SERVER_RC" -eq 0 ]
+wait "$SLOW"
+rc=$?
+check "the slow reader's transfer completed (curl exit $rc)" [ "$rc" -eq 0 ]
+check "... status 200 (got $(cat "$WORK/slow.code"))" [ "$(cat "$WORK/slow.code")" = 200 ]
+len=$(grep -i '^content-length:' "$WORK/slow.headers" | tr -dc 0-9)
+got=$(stat -c %s "$WORK/slow.png")
+check "... every byte of the PNG ($got of ${len:-?} bytes)" [ "$got" = "${len:-none}" ]
+check "... a whole 2048x2048 PNG" [ "$(png_size "$WORK/slow.png")" = "2048 2048" ]
 finish
