@@ -19,7 +19,8 @@
 # Environment: I2I_FUZZ_JOBS build jobs (default nproc); I2I_FUZZ_ARGS extra
 # libFuzzer flags (e.g. "-max_len=65536"); I2I_FUZZ_KEEP=1 keeps the scratch
 # directory (grown corpora, logs) even without a finding. Needs Debian's
-# clang (apt-get install clang). Not part of scripts/test.sh.
+# clang (apt-get install clang libclang-rt-14-dev). scripts/test.sh runs it
+# briefly as a smoke (15 s per target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-60}
@@ -86,6 +87,7 @@ for t in "${targets[@]}"; do
   for c in $crashes; do
     echo "    input: $c"
   done
+  [ "$result" = ok ] || tail -n 40 "$work/log" | sed 's/^/    | /' # CI keeps no scratch files
 done
 
 if [ "$found" -ne 0 ]; then

@@ -9,6 +9,7 @@ PACKAGES=(
   libopenblas0-openmp   # fast BLAS; Debian's default reference BLAS is far slower
   libmicrohttpd-dev libjansson-dev libstb-dev uuid-dev zlib1g-dev
   clang-format python3
+  clang libclang-rt-14-dev   # the fuzz smoke: libFuzzer with ASan+UBSan (scripts/fuzz.sh)
 )
 # Node (spec and manifest linting) may already come from another source,
 # whose nodejs package conflicts with Debian's npm: only add it when absent.

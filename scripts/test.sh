@@ -24,3 +24,7 @@ if [ "${I2I_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== build and test under ASan+UBSan"
   build_and_test build-asan -DI2I_SANITIZE=ON
 fi
+if [ "${I2I_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz smoke: every libFuzzer target for ${I2I_FUZZ_SMOKE_SECONDS:-15} s"
+  ./scripts/fuzz.sh "${I2I_FUZZ_SMOKE_SECONDS:-15}"
+fi

@@ -261,5 +261,24 @@ check "no control bundle: task_unavailable" is_error_json task_unavailable
 check "... without Retry-After" [ -z "$(header Retry-After)" ]
 stop_server
 check "edit-only server exits 0" [ "$SERVER_RC" -eq 0 ]
+# store cap and per-key quota: 429 quota_exceeded, then 410 job_evicted
+start_server --workers 1 --max-jobs 2 --max-queued-per-key 1 --api-keys alice:key-a
+A=(-H "Authorization: Bearer key-a")
+call 202 POST /v1/edit /v1/edit "${A[@]}" "${LONG[@]}"
+RUN=$(jget "$WORK/body" "j['id']")
+check "quota: long job running" poll "$RUN" running
+call 202 POST /v1/edit /v1/edit "${A[@]}" "${LONG[@]}"
+QUEUED=$(jget "$WORK/body" "j['id']")
+call 429 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}"
+check "a second queued job of the key: quota_exceeded" is_error_json quota_exceeded
+check "... with Retry-After" [ -n "$(header Retry-After)" ]
+call 200 DELETE "$JOB" "/v1/jobs/$QUEUED" "${A[@]}"
+call 202 DELETE "$JOB" "/v1/jobs/$RUN" "${A[@]}"
+check "quota: running job canceled" poll "$RUN" canceled
+call 200 POST /v1/edit /v1/edit "${A[@]}" -H "Prefer: wait=60" "${ONE[@]}"
+call 410 GET "$JOB" "/v1/jobs/$QUEUED" "${A[@]}"
+check "the first job to finish (the canceled queued one) made room: job_evicted" is_error_json job_evicted
+stop_server
+check "store-cap server exits 0" [ "$SERVER_RC" -eq 0 ]
 validate_all
 finish
