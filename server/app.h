@@ -37,6 +37,7 @@ void route_submit(app *a, http_request *req, const char *id, http_response *resp
 void route_job_get(app *a, http_request *req, const char *id, http_response *resp);
 void route_job_result(app *a, http_request *req, const char *id, http_response *resp);
 void route_job_cancel(app *a, http_request *req, const char *id, http_response *resp);
+void route_job_events(app *a, http_request *req, const char *id, http_response *resp);
 void route_jobs_list(app *a, http_request *req, const char *id, http_response *resp);
 void route_profiles(app *a, http_request *req, const char *id, http_response *resp);
 void route_healthz(app *a, http_request *req, const char *id, http_response *resp);

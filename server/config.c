@@ -80,6 +80,10 @@ static const opt_spec options[] = {
     {"request-deadline", "I2I_REQUEST_DEADLINE", NUM(OPT_INT, request_deadline_s), 0, 86400,
      "seconds a client has to send a request's headers and body, not reset by activity; "
      "0 = none (30)"},
+    {"max-event-streams", "I2I_MAX_EVENT_STREAMS", NUM(OPT_INT, max_event_streams), 0, 100000,
+     "open job event streams (SSE), all clients; they hold no thread (256)"},
+    {"event-keepalive", "I2I_EVENT_KEEPALIVE", NUM(OPT_INT, event_keepalive_s), 1, 3600,
+     "seconds between keep-alive comments on an idle event stream (15)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -102,6 +106,8 @@ void config_defaults(server_config *c) {
     c->max_connections_per_ip = 64;
     c->http_threads = 4;
     c->request_deadline_s = 30;
+    c->max_event_streams = 256;
+    c->event_keepalive_s = 15;
 }
 
 static void print_help(FILE *out) {

@@ -33,6 +33,8 @@ typedef struct server_config {
     int max_connections_per_ip; /* one client address */
     int http_threads;           /* the HTTP event loops (epoll), not one per connection */
     int request_deadline_s;     /* most seconds to send one request's headers and body */
+    int max_event_streams;      /* open GET /v1/jobs/{id}/events streams, all clients */
+    int event_keepalive_s;      /* an idle stream gets a comment line this often */
 } server_config;
 
 typedef enum config_result { CONFIG_OK = 0, CONFIG_EXIT_HELP = 1, CONFIG_ERROR = 2 } config_result;

@@ -5,6 +5,7 @@
 #include "api_keys.h"
 #include "conn_deadline.h"
 #include "conn_park.h"
+#include "event_streams.h"
 #include "http_parse.h"
 #include "router.h"
 
@@ -28,6 +29,7 @@ struct http_server {
     int port;
     conn_deadline *deadline;
     conn_park *park;
+    event_streams *events;
     atomic_int parked_now; /* suspended, or resumed and not yet answered */
     atomic_int in_flight;  /* requests begun and not yet completely sent */
 };
@@ -76,16 +78,41 @@ static void add_cors_headers(app *a, struct MHD_Connection *c, struct MHD_Respon
                             "Idempotent-Replayed");
 }
 
-static enum MHD_Result send_response(http_server *s, struct MHD_Connection *c, conn_ctx *ctx,
-                                     http_response *r) {
+/* An event stream, or when none can be opened, a 503 in its place. */
+static struct MHD_Response *stream_or_refuse(http_server *s, struct MHD_Connection *c,
+                                             http_response *r) {
+    struct MHD_Response *mr = event_streams_open(s->events, c, r->stream_job_id, r->stream_last_id);
+    if (mr) return mr;
+    http_response refusal = {0};
+    http_response_error(&refusal, API_ERR_UNAVAILABLE,
+                        "too many open event streams (--max-event-streams); poll the job "
+                        "or retry later");
+    http_response_header(&refusal, "Retry-After", "5");
+    http_response_free(r);
+    *r = refusal;
+    return NULL;
+}
+
+static struct MHD_Response *make_response(http_server *s, struct MHD_Connection *c,
+                                          http_response *r) {
+    if (r->stream_job_id[0]) {
+        struct MHD_Response *mr = stream_or_refuse(s, c, r);
+        if (mr) return mr;
+    }
     struct MHD_Response *mr =
         r->body_len ? MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE)
                     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (mr && r->body_len) r->body = NULL; /* MHD frees it now */
+    return mr;
+}
+
+static enum MHD_Result send_response(http_server *s, struct MHD_Connection *c, conn_ctx *ctx,
+                                     http_response *r) {
+    struct MHD_Response *mr = make_response(s, c, r);
     if (!mr) {
         http_response_free(r);
         return MHD_NO;
     }
-    if (r->body_len) r->body = NULL; /* MHD frees it now */
     if (r->content_type) MHD_add_response_header(mr, "Content-Type", r->content_type);
     MHD_add_response_header(mr, "X-Request-Id", ctx->req.request_id);
     MHD_add_response_header(mr, "Cache-Control", "no-store");
@@ -399,11 +426,12 @@ static bool resolve_listen(const char *host, int port, struct sockaddr_storage *
     return true;
 }
 
-static void on_job_final(void *cls, const char *job_id) {
-    conn_park_job_final(cls, job_id);
+static void on_job_event(void *cls, const job_event *ev) {
+    if (ev->kind == JOB_EVENT_FINAL) conn_park_job_final(cls, ev->job_id);
 }
 
 static void free_server(http_server *s) {
+    event_streams_stop(s->events);
     conn_park_stop(s->park);
     conn_deadline_stop(s->deadline);
     free(s);
@@ -435,8 +463,10 @@ http_server *http_server_start(app *a, char *err, size_t errlen) {
         s->app = a;
         s->deadline = conn_deadline_start(a->cfg->request_deadline_s);
         s->park = conn_park_start();
+        s->events =
+            event_streams_start(a->jobs, a->cfg->max_event_streams, a->cfg->event_keepalive_s);
     }
-    if (!s || !s->deadline || !s->park) {
+    if (!s || !s->deadline || !s->park || !s->events) {
         snprintf(err, errlen, "out of memory");
         if (s) free_server(s);
         return NULL;
@@ -453,7 +483,8 @@ http_server *http_server_start(app *a, char *err, size_t errlen) {
         free_server(s);
         return NULL;
     }
-    job_service_set_final_hook(a->jobs, on_job_final, s->park);
+    job_service_listen(a->jobs, on_job_event, s->park);
+    job_service_listen(a->jobs, event_streams_on_job_event, s->events);
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : a->cfg->port;
     return s;
@@ -478,9 +509,11 @@ void http_server_stop(http_server *s, double grace_s) {
     MHD_socket listener = MHD_quiesce_daemon(s->daemon);
     if (listener != MHD_INVALID_SOCKET) close(listener);
     conn_park_release_all(s->park);
+    event_streams_close_all(s->events); /* streams end; they would hold in_flight up */
     wait_until_zero(&s->parked_now, PARKED_ANSWER_S);
     wait_until_zero(&s->in_flight, grace_s);
-    job_service_set_final_hook(s->app->jobs, NULL, NULL);
+    job_service_unlisten(s->app->jobs, on_job_event, s->park);
+    job_service_unlisten(s->app->jobs, event_streams_on_job_event, s->events);
     MHD_stop_daemon(s->daemon);
     free_server(s);
 }

@@ -54,6 +54,10 @@ typedef struct http_response {
     int n_headers;
     const char *error_code; /* for the access log */
     http_defer defer;
+    /* GET /v1/jobs/{id}/events: the front end streams this job's events
+     * after stream_last_id instead of sending body */
+    char stream_job_id[37];
+    long stream_last_id;
 } http_response;
 
 /* Implemented by the front end. NULL when absent. */

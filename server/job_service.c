@@ -26,8 +26,10 @@ struct job_service {
     metrics *metrics;
     pthread_t janitor;
     bool janitor_started;
-    job_final_hook final_hook;
-    void *final_hook_ctx;
+    struct {
+        job_event_listener fn;
+        void *ctx;
+    } listeners[JOB_EVENT_MAX_LISTENERS];
     owner_counts queued_by_owner;
     int max_queued_per_owner; /* 0 = only the queue's own bound */
 };
@@ -172,6 +174,13 @@ static submit_result admission_locked(job_service *s, const char *owner, int *re
 }
 
 /* Queues and stores j; SUBMIT_CREATED, or why not (j is then not kept). */
+static void emit_locked(job_service *s, job_event_kind kind, const job *j) {
+    job_event ev = {
+        .kind = kind, .job_id = j ? j->id : "", .step = j ? j->step : 0, .steps = j ? j->steps : 0};
+    for (int i = 0; i < JOB_EVENT_MAX_LISTENERS; i++)
+        if (s->listeners[i].fn) s->listeners[i].fn(s->listeners[i].ctx, &ev);
+}
+
 static submit_result enqueue_locked(job_service *s, job *j, int *retry_after_s) {
     if (!owner_counts_add(&s->queued_by_owner, j->owner, 1)) return SUBMIT_NOMEM;
     if (!s->store->ops->insert(s->store, j)) { /* every stored job is unfinished */
@@ -181,6 +190,7 @@ static submit_result enqueue_locked(job_service *s, job *j, int *retry_after_s) 
     }
     job_queue_push(&s->queue, j);
     pthread_cond_broadcast(&s->work_cv);
+    emit_locked(s, JOB_EVENT_QUEUED, j);
     return SUBMIT_CREATED;
 }
 
@@ -215,19 +225,31 @@ submit_result job_service_submit(job_service *s, job_request *req, const job_res
     return out;
 }
 
-void job_service_set_final_hook(job_service *s, job_final_hook fn, void *ctx) {
+bool job_service_listen(job_service *s, job_event_listener fn, void *ctx) {
+    bool added = false;
     pthread_mutex_lock(&s->mu);
-    s->final_hook = fn;
-    s->final_hook_ctx = ctx;
+    for (int i = 0; i < JOB_EVENT_MAX_LISTENERS && !added; i++)
+        if (!s->listeners[i].fn) {
+            s->listeners[i].fn = fn;
+            s->listeners[i].ctx = ctx;
+            added = true;
+        }
+    pthread_mutex_unlock(&s->mu);
+    return added;
+}
+
+void job_service_unlisten(job_service *s, job_event_listener fn, void *ctx) {
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < JOB_EVENT_MAX_LISTENERS; i++)
+        if (s->listeners[i].fn == fn && s->listeners[i].ctx == ctx) s->listeners[i].fn = NULL;
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Wakes everything waiting on j: blocked waiters and the hook's parked
- * connections. */
+/* Wakes everything waiting on j: blocked waiters and the listeners. */
 static void notify_final_locked(job_service *s, job *j) {
     s->store->ops->finished(s->store, j);
     pthread_cond_broadcast(&s->done_cv);
-    if (s->final_hook) s->final_hook(s->final_hook_ctx, j->id);
+    emit_locked(s, JOB_EVENT_FINAL, j);
 }
 
 /* Another owner's job is not found: tenants cannot tell it exists. */
@@ -311,6 +333,7 @@ json_t *job_service_cancel(job_service *s, const char *id, const char *owner, lo
         job_queue_remove(&s->queue, j);
         owner_counts_add(&s->queued_by_owner, j->owner, -1);
         finish_unrun_locked(s, j, "canceled", "canceled by the client before it ran");
+        emit_locked(s, JOB_EVENT_QUEUE_MOVED, NULL);
         canceled_queued = true;
         snprintf(task, sizeof task, "%s", j->task);
     } else if (j && j->status == JOB_RUNNING) {
@@ -403,6 +426,8 @@ job *job_service_next(job_service *s) {
         wait_s = j->started_at - j->created_at;
         s->running++;
         job_ref(j);
+        emit_locked(s, JOB_EVENT_STARTED, j);
+        emit_locked(s, JOB_EVENT_QUEUE_MOVED, NULL);
     }
     pthread_mutex_unlock(&s->mu);
     if (j) metrics_job_started(s->metrics, wait_s);
@@ -413,6 +438,7 @@ bool job_service_progress(job_service *s, job *j, int step, int steps) {
     pthread_mutex_lock(&s->mu);
     j->step = step;
     j->steps = steps;
+    emit_locked(s, JOB_EVENT_PROGRESS, j);
     if (j->stop == JOB_STOP_NONE && j->timeout_s > 0 &&
         job_service_now() - j->started_at > j->timeout_s)
         j->stop = JOB_STOP_TIMEOUT;

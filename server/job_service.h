@@ -7,6 +7,7 @@
 
 #include "engine_runner.h"
 #include "job.h"
+#include "job_events.h"
 #include "job_store.h"
 #include "metrics.h"
 #include <jansson.h>
@@ -48,10 +49,10 @@ submit_result job_service_submit(job_service *s, job_request *req, const job_res
                                  i2i_image *input, const char *owner, const char *idempotency_key,
                                  uint64_t request_hash, char id_out[37], int *retry_after_s);
 
-/* Called (under the service's lock: it must not call back into the service)
- * each time a job reaches a final status; NULL to remove. */
-typedef void (*job_final_hook)(void *ctx, const char *job_id);
-void job_service_set_final_hook(job_service *s, job_final_hook fn, void *ctx);
+/* Adds or removes a listener of job events (at most
+ * JOB_EVENT_MAX_LISTENERS; false when full). */
+bool job_service_listen(job_service *s, job_event_listener fn, void *ctx);
+void job_service_unlisten(job_service *s, job_event_listener fn, void *ctx);
 /* Whether there is nothing to wait for: the job is final, or unknown. */
 bool job_service_is_settled(job_service *s, const char *id);
 

@@ -39,6 +39,7 @@ struct metrics {
 static const char *const route_labels[ROUTE_TASK_FIRST] = {"/v1/jobs/{id}",
                                                            "/v1/jobs/{id}/result",
                                                            "/v1/jobs/{id}/cancel",
+                                                           "/v1/jobs/{id}/events",
                                                            "/v1/jobs",
                                                            "/v1/profiles",
                                                            "/healthz",

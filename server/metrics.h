@@ -15,6 +15,7 @@ typedef enum metrics_route {
     ROUTE_JOB = 0,
     ROUTE_JOB_RESULT,
     ROUTE_JOB_CANCEL,
+    ROUTE_JOB_EVENTS,
     ROUTE_JOBS,
     ROUTE_PROFILES,
     ROUTE_HEALTHZ,

@@ -32,6 +32,7 @@ static const route_entry routes[] = {
      "GET, HEAD, OPTIONS",
      true,
      {{"GET", route_job_result}}},
+    {"/v1/jobs/", "/events", ROUTE_JOB_EVENTS, "GET, OPTIONS", true, {{"GET", route_job_events}}},
     {"/v1/jobs/", "/cancel", ROUTE_JOB_CANCEL, "POST, OPTIONS", true, {{"POST", route_job_cancel}}},
     {"/v1/profiles", NULL, ROUTE_PROFILES, "GET, HEAD, OPTIONS", true, {{"GET", route_profiles}}},
     {"/healthz", NULL, ROUTE_HEALTHZ, "GET, HEAD", false, {{"GET", route_healthz}}},

@@ -314,6 +314,32 @@ void route_job_get(app *a, http_request *req, const char *id, http_response *res
         http_response_json(resp, 200, o);
 }
 
+/* The stream itself is the front end's (http_server.c, event_streams.c);
+ * this checks the job is the caller's and where to resume. */
+void route_job_events(app *a, http_request *req, const char *id, http_response *resp) {
+    lookup_result lr;
+    snprintf(req->job_id, sizeof req->job_id, "%s", id);
+    json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
+    if (!o) {
+        lookup_error(resp, lr, id);
+        return;
+    }
+    json_decref(o);
+    const char *last = http_request_header(req, "Last-Event-ID");
+    if (!last) last = http_request_query(req, "last_event_id");
+    long long n = 0;
+    if (last && !api_parse_int(last, 0, 1000000, &n)) {
+        http_response_error(resp, API_ERR_INVALID_REQUEST,
+                            "Last-Event-ID must be an event id from this stream (an integer)");
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = "text/event-stream";
+    http_response_header(resp, "X-Accel-Buffering", "no"); /* nginx: pass events through */
+    snprintf(resp->stream_job_id, sizeof resp->stream_job_id, "%s", id);
+    resp->stream_last_id = (long)n;
+}
+
 void route_job_result(app *a, http_request *req, const char *id, http_response *resp) {
     job_status st = JOB_QUEUED;
     uint8_t *png;

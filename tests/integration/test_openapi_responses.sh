@@ -168,6 +168,15 @@ check "job succeeded" [ "$(jget "$WORK/body" "j['status']")" = succeeded ]
 call 200 GET "$JOB" "/v1/jobs/$DONE" "${A[@]}"
 call 200 HEAD "$JOB" "/v1/jobs/$DONE" "${A[@]}"
 call 200 GET "$RESULT" "/v1/jobs/$DONE/result" "${A[@]}"
+EVENTS='/v1/jobs/{id}/events'
+call 200 GET "$EVENTS" "/v1/jobs/$DONE/events" "${A[@]}"
+check "a finished job's stream ends with done" grep -q '^event: done' "$WORK/body"
+call 200 GET "$EVENTS" "/v1/jobs/$DONE/events?last_event_id=2" "${A[@]}"
+check "... resumed after id 2: no queued or started event" [ "$(grep -c '^event: queued\|^event: started' "$WORK/body")" = 0 ]
+call 400 GET "$EVENTS" "/v1/jobs/$DONE/events" "${A[@]}" -H "Last-Event-ID: -1"
+call 404 GET "$EVENTS" /v1/jobs/123e4567-e89b-42d3-a456-426614174000/events "${A[@]}"
+call 401 GET "$EVENTS" "/v1/jobs/$DONE/events"
+call 204 OPTIONS "$EVENTS" "/v1/jobs/$DONE/events"
 call 200 GET /v1/jobs "/v1/jobs?status=succeeded&limit=5" "${A[@]}"
 call 200 DELETE "$JOB" "/v1/jobs/$DONE" "${A[@]}"
 call 200 POST /v1/edit /v1/edit "${A[@]}" -H "Prefer: wait=50" -H "Accept: image/png" "${ONE[@]}"
