@@ -10,6 +10,7 @@ PACKAGES=(
   libmicrohttpd-dev libjansson-dev libstb-dev uuid-dev zlib1g-dev
   clang-format python3
   clang libclang-rt-14-dev   # the fuzz smoke: libFuzzer with ASan+UBSan (scripts/fuzz.sh)
+  chromium              # the web page test (tests/browser, puppeteer-core from npm)
 )
 # Node (spec and manifest linting) may already come from another source,
 # whose nodejs package conflicts with Debian's npm: only add it when absent.

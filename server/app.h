@@ -43,5 +43,6 @@ void route_profiles(app *a, http_request *req, const char *id, http_response *re
 void route_healthz(app *a, http_request *req, const char *id, http_response *resp);
 void route_readyz(app *a, http_request *req, const char *id, http_response *resp);
 void route_metrics(app *a, http_request *req, const char *id, http_response *resp);
+void route_web(app *a, http_request *req, const char *id, http_response *resp);
 
 #endif

@@ -21,6 +21,7 @@ typedef enum metrics_route {
     ROUTE_HEALTHZ,
     ROUTE_READYZ,
     ROUTE_METRICS,
+    ROUTE_WEB,
     ROUTE_OTHER,
     ROUTE_TASK_FIRST,
     ROUTE_COUNT_ = ROUTE_TASK_FIRST + API_MAX_TASKS

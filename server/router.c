@@ -38,11 +38,16 @@ static const route_entry routes[] = {
     {"/healthz", NULL, ROUTE_HEALTHZ, "GET, HEAD", false, {{"GET", route_healthz}}},
     {"/readyz", NULL, ROUTE_READYZ, "GET, HEAD", false, {{"GET", route_readyz}}},
     {"/metrics", NULL, ROUTE_METRICS, "GET, HEAD", false, {{"GET", route_metrics}}},
+    /* the page: "/" exactly, and every file under /static/ */
+    {"/", NULL, ROUTE_WEB, "GET, HEAD", false, {{"GET", route_web}}},
+    {"/static/", NULL, ROUTE_WEB, "GET, HEAD", false, {{"GET", route_web}}},
 };
 
 static bool path_matches(const route_entry *e, const char *path, char id[37]) {
     size_t plen = strlen(e->prefix);
-    if (!e->suffix) return strcmp(path, e->prefix) == 0;
+    bool is_dir = plen > 1 && e->prefix[plen - 1] == '/';
+    if (!e->suffix)
+        return is_dir ? strncmp(path, e->prefix, plen) == 0 : strcmp(path, e->prefix) == 0;
     if (strncmp(path, e->prefix, plen) != 0) return false;
     const char *rest = path + plen;
     const char *slash = strchr(rest, '/');

@@ -1,0 +1,25 @@
+# Turns the page's static files into a C source (cmake -P, no other tool):
+#   cmake -DOUT=web_assets.c -DDIR=server/web -P server/web/embed.cmake
+# Each file becomes a byte array with its URL path and content type, so the
+# server binary carries its page and needs no files at run time.
+set(files index.html app.js style.css)
+set(types "text/html\; charset=utf-8" "text/javascript\; charset=utf-8" "text/css\; charset=utf-8")
+set(src "/* Generated from server/web by server/web/embed.cmake: do not edit. */\n")
+string(APPEND src "#include \"web_assets.h\"\n\n")
+set(table "")
+list(LENGTH files n)
+math(EXPR last "${n} - 1")
+foreach(i RANGE ${last})
+  list(GET files ${i} f)
+  list(GET types ${i} t)
+  file(READ "${DIR}/${f}" hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR len "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND src "static const unsigned char asset_${i}[] = {${bytes}};\n")
+  string(APPEND table "    {\"/${f}\", \"${t}\", asset_${i}, ${len}},\n")
+endforeach()
+string(APPEND src "\nconst web_asset web_assets[] = {\n${table}};\n")
+string(APPEND src "const size_t web_assets_count = ${n};\n")
+file(WRITE "${OUT}.tmp" "${src}")
+file(RENAME "${OUT}.tmp" "${OUT}")
