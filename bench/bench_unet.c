@@ -76,6 +76,13 @@ static void add_param(void *user, const char *name, const int64_t *shape, int nd
     ts_tensor *t = ts_wrap_floats(buf, shape, ndim, big_buffer_free, buf);
     c->ok = t && weights_add_tensor(c->w, name, t, c->err, c->errlen);
     ts_scope_end(s); /* the store holds its own reference */
+    /* Into the kernel form now, as binding will (it leaves prepared weights
+     * alone): a mapped store never holds all fp32 values at once either, so
+     * the load peak is not the fp32 model. Every 4-D U-Net tensor is a conv
+     * weight and every 2-D one a linear weight (SD has no embedding table). */
+    ts_tensor *own = c->ok ? weights_get(c->w, name) : NULL;
+    if (own && ndim == 4) ts_weight_prepare_conv(own, 1, (int)(shape[2] / 2));
+    if (own && ndim == 2) ts_weight_prepare_linear(own);
     c->params += n;
 }
 
@@ -191,6 +198,14 @@ double bench_loadavg(void) {
         fclose(f);
     }
     return l;
+}
+
+void bench_peak_rss_reset(void) {
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f); /* resets VmHWM to the current RSS (Linux >= 4.0) */
+        fclose(f);
+    }
 }
 
 /* VmHWM (peak resident set) of this process, from /proc/self/status. */
