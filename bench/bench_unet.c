@@ -1,6 +1,8 @@
 /* Random SD-size U-Net in memory and a one-call timer; see bench_unet.h. */
 #include "bench_unet.h"
 
+#include "big_buffer.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +63,9 @@ static void add_param(void *user, const char *name, const int64_t *shape, int nd
     int64_t n = 1;
     for (int d = 0; d < ndim; d++)
         n *= shape[d];
-    float *buf = malloc((size_t)(n ? n : 1) * sizeof *buf);
+    /* As the weight store holds converted tensors: binding replaces the conv
+     * weights by their packed form and the plain buffer must really go. */
+    float *buf = big_buffer_alloc((size_t)n * sizeof *buf);
     if (!buf) {
         snprintf(c->err, c->errlen, "out of memory for '%s'", name);
         c->ok = false;
@@ -69,9 +73,16 @@ static void add_param(void *user, const char *name, const int64_t *shape, int nd
     }
     fill_values(buf, n, name, shape, ndim, &c->rng);
     ts_scope s = ts_scope_begin();
-    ts_tensor *t = ts_wrap_floats(buf, shape, ndim, free, buf);
+    ts_tensor *t = ts_wrap_floats(buf, shape, ndim, big_buffer_free, buf);
     c->ok = t && weights_add_tensor(c->w, name, t, c->err, c->errlen);
     ts_scope_end(s); /* the store holds its own reference */
+    /* Into the kernel form now, as binding will (it leaves prepared weights
+     * alone): a mapped store never holds all fp32 values at once either, so
+     * the load peak is not the fp32 model. Every 4-D U-Net tensor is a conv
+     * weight and every 2-D one a linear weight (SD has no embedding table). */
+    ts_tensor *own = c->ok ? weights_get(c->w, name) : NULL;
+    if (own && ndim == 4) ts_weight_prepare_conv(own, 1, (int)(shape[2] / 2));
+    if (own && ndim == 2) ts_weight_prepare_linear(own);
     c->params += n;
 }
 
@@ -187,4 +198,23 @@ double bench_loadavg(void) {
         fclose(f);
     }
     return l;
+}
+
+void bench_peak_rss_reset(void) {
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f); /* resets VmHWM to the current RSS (Linux >= 4.0) */
+        fclose(f);
+    }
+}
+
+/* VmHWM (peak resident set) of this process, from /proc/self/status. */
+double bench_peak_rss_bytes(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lf kB", &kib) == 1) break;
+    if (f) fclose(f);
+    return kib < 0 ? -1 : kib * 1024.0;
 }

@@ -47,4 +47,9 @@ double bench_median(const double *v, int n);
 /* The machine's 1-minute load average, or -1. */
 double bench_loadavg(void);
 
+/* Peak resident set size of the process so far (VmHWM), bytes; -1 if unknown. */
+double bench_peak_rss_bytes(void);
+/* Starts a new peak at the current RSS (so a call's peak excludes the load's). */
+void bench_peak_rss_reset(void);
+
 #endif

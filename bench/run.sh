@@ -35,8 +35,12 @@ echo "== cpu flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o 'avx[0-9a-z_]*\|
 echo "== load before: $(cat /proc/loadavg)"
 
 run_unet() {
+  # fp32 and bf16 (I2I's opt-in mode) one after the other, each in its own
+  # process, so each peak RSS is its own model's.
   "$BUILD_DIR/unet_bench" --threads "$THREADS" --json "$OUT/ours.json" "$@"
-  echo "== load after ours: $(cat /proc/loadavg)"
+  echo "== load after ours fp32: $(cat /proc/loadavg)"
+  "$BUILD_DIR/unet_bench" --threads "$THREADS" --bf16 --json "$OUT/ours_bf16.json" "$@"
+  echo "== load after ours bf16: $(cat /proc/loadavg)"
   local torch_json=()
   if [ -f "$REF/sd_unet.py" ] && "$PYTHON" -c 'import torch' 2>/dev/null; then
     # PyTorch in a child with glibc's mmap threshold off and no trimming
@@ -50,7 +54,7 @@ run_unet() {
   else
     echo "== PyTorch baseline skipped: no $REF/sd_unet.py or no torch for $PYTHON"
   fi
-  "$PYTHON" "$ROOT/bench/compare.py" "$OUT/ours.json" "${torch_json[@]}"
+  "$PYTHON" "$ROOT/bench/compare.py" "$OUT/ours.json" "$OUT/ours_bf16.json" "${torch_json[@]}"
 }
 
 # unet_bench's --sizes/--depths/--runs in the Python script's syntax.

@@ -45,6 +45,27 @@ def one_call(model, x, t, c, depth):
     return {"wall": wall, "cpu": c1 - c0, "sys": s1 - s0, "faults": f1 - f0}
 
 
+def peak_rss():
+    """VmHWM of this process in bytes (-1 if unknown)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return -1
+
+
+def reset_peak_rss():
+    """Starts a new VmHWM at the current RSS (Linux >= 4.0), as unet_bench does."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ref", required=True, help="directory holding sd_unet.py")
@@ -70,9 +91,11 @@ def main():
     print(f"torch_unet_bench: {args.config}, {params} parameters, "
           f"{torch.get_num_threads()} thread(s), fp32, batch 1", flush=True)
     gen = torch.Generator().manual_seed(0)
-    runs = []
+    runs, peaks = [], []
+    load_peak = peak_rss()
     with torch.no_grad():
         for size in args.sizes:
+            reset_peak_rss()
             x = torch.randn(1, model.config["in_channels"], size, size, generator=gen)
             c = torch.randn(1, 77, model.config["context_dim"], generator=gen)
             t = torch.tensor([500])
@@ -91,11 +114,15 @@ def main():
                              "median_cpu_s": med["cpu"], "median_sys_s": med["sys"],
                              "median_minor_faults": med["faults"],
                              "wall_s": [r["wall"] for r in recs]})
+            peaks.append({"size": size, "peak_rss": peak_rss()})
+            print(f"  peak RSS of the {size}x{size} calls: {peaks[-1]['peak_rss'] / 1e9:.3f} GB",
+                  flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"impl": "torch", "torch": torch.__version__, "config": args.config,
                        "threads": torch.get_num_threads(), "precision": "fp32",
-                       "params": params, "runs": runs,
+                       "params": params, "runs": runs, "load_peak_rss_bytes": load_peak,
+                       "peak_rss_per_size": peaks,
                        "malloc_env": {k: os.environ.get(k) for k in
                                       ("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_")}},
                       f, indent=1)

@@ -151,15 +151,29 @@ int main(int argc, char **argv) {
     }
     printf("unet_bench: %s, %lld parameters, %d thread(s), %s, batch 1\n", o.config,
            (long long)b.params, ts_get_num_threads(), o.bf16 ? "bf16" : "fp32");
-    json_t *runs = json_array();
+    const size_t wbytes = weights_resident_bytes(b.w);
+    printf("unet_bench: weights resident %.3f GB (%s), peak RSS after load %.3f GB\n", wbytes / 1e9,
+           o.bf16 ? "bf16 conv/linear" : "fp32, conv packed", bench_peak_rss_bytes() / 1e9);
+    json_t *runs = json_array(), *peaks = json_array();
     bool ok = true;
-    for (int i = 0; ok && i < o.n_sizes; i++)
+    const double load_peak = bench_peak_rss_bytes();
+    double peak = 0;
+    for (int i = 0; ok && i < o.n_sizes; i++) {
+        bench_peak_rss_reset();
         ok = run_size(&b, &o, o.sizes[i], runs);
+        const double p = bench_peak_rss_bytes();
+        printf("  peak RSS of the %dx%d calls: %.3f GB\n", o.sizes[i], o.sizes[i], p / 1e9);
+        json_array_append_new(peaks, json_pack("{s:i, s:f}", "size", o.sizes[i], "peak_rss", p));
+        peak = p > peak ? p : peak;
+    }
     if (ok && o.json) {
         json_t *doc =
-            json_pack("{s:s, s:s, s:i, s:s, s:I, s:o}", "impl", "i2i", "config", o.config,
+            json_pack("{s:s, s:s, s:i, s:s, s:I, s:f, s:f, s:o}", "impl", "i2i", "config", o.config,
                       "threads", ts_get_num_threads(), "precision", o.bf16 ? "bf16" : "fp32",
-                      "params", (json_int_t)b.params, "runs", json_incref(runs));
+                      "params", (json_int_t)b.params, "peak_rss_bytes", peak, "weights_bytes",
+                      (double)wbytes, "runs", json_incref(runs));
+        json_object_set_new(doc, "load_peak_rss_bytes", json_real(load_peak));
+        json_object_set(doc, "peak_rss_per_size", peaks);
         if (json_dump_file(doc, o.json, JSON_INDENT(1)) != 0) {
             fprintf(stderr, "unet_bench: cannot write %s\n", o.json);
             ok = false;
@@ -167,6 +181,7 @@ int main(int argc, char **argv) {
         json_decref(doc);
     }
     json_decref(runs);
+    json_decref(peaks);
     bench_unet_free(&b);
     return ok ? 0 : 1;
 }

@@ -339,11 +339,15 @@ int cmd_inspect(int argc, char **argv) {
     if (a.json) {
         print_json(&ic.unet, &pp, &cp);
         print_extra(&a, &ic, &cc, &sc, &cp);
-        printf("}\n");
     } else {
         print_levels_table(&pp);
         print_depths_table(&pp, &cp);
         print_extra(&a, &ic, &cc, &sc, &cp);
     }
+    if (a.bundle && !inspect_print_memory(a.config, a.json, err, sizeof err)) {
+        fprintf(stderr, "i2i inspect: %s\n", err);
+        return 2;
+    }
+    if (a.json) printf("}\n");
     return fflush(stdout) == 0 ? 0 : 1;
 }

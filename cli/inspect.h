@@ -24,4 +24,8 @@ bool inspect_stablesr_bundle_config(const char *dir, stablesr_config *out, bool 
  * a ",\"stablesr\":{...}" member of the JSON object being printed). */
 void inspect_print_stablesr(const stablesr_cost *sc, int steps, bool json);
 
+/* --bundle: loads the bundle and prints its resident weight bytes per
+ * network and mode (text, or a ",\"memory\":{...}" member). */
+bool inspect_print_memory(const char *dir, bool json, char *err, size_t errlen);
+
 #endif

@@ -115,6 +115,21 @@ const char *i2i_bundle_task(const i2i_bundle *b); /* "edit", "control", ... */
  * copies), for the memory report. */
 size_t i2i_bundle_resident_bytes(const i2i_bundle *b);
 
+/* The memory report: resident weight bytes per network ("unet", "vae",
+ * "text_encoder", "controlnet", "stablesr", "cfw_vae") in the form the
+ * kernels hold them -- conv weights packed (the plain copy released), and
+ * in bf16 mode (I2I_BF16=1 at load) conv and linear weights as bf16 only. */
+#define I2I_MAX_NETWORKS 8
+typedef struct i2i_network_memory {
+    char network[24];
+    size_t bytes;      /* everything the network's tensors keep resident */
+    size_t bf16_bytes; /* the part held as bf16 */
+} i2i_network_memory;
+/* The bundle's entries in load order (*n of them); valid while it is loaded. */
+const i2i_network_memory *i2i_bundle_memory(const i2i_bundle *b, int *n);
+/* "bf16" when the bundle's weights were prepared in bf16 mode, else "fp32". */
+const char *i2i_bundle_weight_dtype(const i2i_bundle *b);
+
 /* The size `task` runs an input of w x h at under p (see i2i_params.resolution;
  * a raw edge map keeps its own size), so callers can check their compute
  * limits before queuing or decoding anything. false with a message when the task cannot run that

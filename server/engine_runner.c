@@ -114,6 +114,8 @@ bool engine_runner_info(const engine_runner *r, size_t i, engine_bundle_info *ou
     out->task = i2i_bundle_task(r->b[i].bundle);
     out->dir = r->b[i].dir;
     out->resident_bytes = i2i_bundle_resident_bytes(r->b[i].bundle);
+    out->mem = i2i_bundle_memory(r->b[i].bundle, &out->n_mem);
+    out->dtype = i2i_bundle_weight_dtype(r->b[i].bundle);
     return true;
 }
 

@@ -30,6 +30,9 @@ typedef struct engine_bundle_info {
     const char *task;
     const char *dir;
     size_t resident_bytes;
+    const i2i_network_memory *mem; /* per network, n_mem of them (the engine's) */
+    int n_mem;
+    const char *dtype; /* "fp32" or "bf16" */
 } engine_bundle_info;
 
 /* Loads every directory of the comma-separated list `dirs` and every

@@ -64,10 +64,16 @@ static void publish_bundles(loader *l) {
     for (size_t i = 0; i < n; i++) {
         engine_bundle_info info;
         engine_runner_info(l->engine, i, &info);
-        a->bundles[i] = (metrics_bundle){info.task, info.dir, info.resident_bytes};
+        a->bundles[i] = (metrics_bundle){info.task, info.dir,   info.resident_bytes,
+                                         info.mem,  info.n_mem, info.dtype};
         char msg[1400];
-        snprintf(msg, sizeof msg, "%s: task %s, %.1f MiB of weights resident", info.dir, info.task,
-                 info.resident_bytes / (1024.0 * 1024.0));
+        int len =
+            snprintf(msg, sizeof msg, "%s: task %s, %.1f MiB of weights resident (%s:", info.dir,
+                     info.task, info.resident_bytes / (1024.0 * 1024.0), info.dtype);
+        for (int k = 0; k < info.n_mem && len > 0 && (size_t)len < sizeof msg; k++)
+            len += snprintf(msg + len, sizeof msg - (size_t)len, " %s %.1f MiB",
+                            info.mem[k].network, info.mem[k].bytes / (1024.0 * 1024.0));
+        if (len > 0 && (size_t)len < sizeof msg) snprintf(msg + len, sizeof msg - (size_t)len, ")");
         access_log_event("bundle", msg);
     }
     atomic_store(&a->engine, l->engine);

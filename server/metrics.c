@@ -246,6 +246,13 @@ static void render_bundles(textbuf *b, const metrics_gauges *g) {
         tb_printf(b, "i2i_bundle_resident_bytes{task=\"%s\",bundle=\"%s\"} %zu\n",
                   g->bundles[k].task, dir, g->bundles[k].resident_bytes);
     }
+    tb_printf(b, "# HELP i2i_model_resident_bytes Weight bytes a network holds in its kernel "
+                 "form.\n# TYPE i2i_model_resident_bytes gauge\n");
+    for (size_t k = 0; k < g->n_bundles; k++)
+        for (int i = 0; i < g->bundles[k].n_mem; i++)
+            tb_printf(b, "i2i_model_resident_bytes{task=\"%s\",network=\"%s\",dtype=\"%s\"} %zu\n",
+                      g->bundles[k].task, g->bundles[k].mem[i].network, g->bundles[k].dtype,
+                      g->bundles[k].mem[i].bytes);
 }
 
 #ifndef I2I_VERSION

@@ -4,6 +4,7 @@
 #define I2I_SERVER_METRICS_H
 
 #include "api_task.h"
+#include "i2i_engine.h"
 #include "job_json.h"
 #include <stddef.h>
 
@@ -32,6 +33,9 @@ typedef struct metrics_bundle {
     const char *task;
     const char *dir;
     size_t resident_bytes;
+    const i2i_network_memory *mem; /* per network (the engine's report) */
+    int n_mem;
+    const char *dtype;
 } metrics_bundle;
 
 typedef struct metrics_gauges {

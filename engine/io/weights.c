@@ -9,6 +9,7 @@
  * weights up by name on every forward. */
 #include "weights.h"
 
+#include "big_buffer.h"
 #include "safetensors.h"
 
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 typedef struct wfile {
     st_file *st;
@@ -48,6 +51,29 @@ static void wfile_unref(void *ctx) {
         st_close(f->st);
         free(f);
     }
+}
+
+/* One zero-copy tensor's hold on its file: the range it maps. */
+typedef struct wview {
+    wfile *file;
+    const void *data;
+    size_t nbytes;
+} wview;
+
+/* The last reference to a mapped tensor went away while the store is still
+ * open: its kernel form replaced it (a packed conv weight, a bf16 copy).
+ * Its pages are dropped from the process (MADV_DONTNEED on a read-only
+ * private file mapping: a later read would fault the file's bytes back), so
+ * only the kernel form stays resident. Pages shared with a neighbouring
+ * tensor are kept. */
+static void wview_release(void *ctx) {
+    wview *v = ctx;
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)v->data + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)v->data + v->nbytes) & ~(page - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    wfile_unref(v->file);
+    free(v);
 }
 
 /* ---- hash table ---- */
@@ -97,29 +123,33 @@ static bool aligned_for(const void *p, size_t align) {
 }
 
 /* Float data that is not the mapping itself (converted or realigned) is
- * owned by the tensor and freed with it. */
+ * owned by the tensor and freed with it; it lives in a big_buffer so that a
+ * conv weight replaced by its packed form at binding is really given back. */
 static ts_tensor *wrap_owned(float *buf, const st_entry *e) {
     /* On failure buf is not freed here: the shim may already have run the
      * release callback, and a leak beats a double free (see make_f32). */
-    return ts_wrap_floats(buf, e->shape, e->ndim, free, buf);
+    return ts_wrap_floats(buf, e->shape, e->ndim, big_buffer_free, buf);
 }
 
 static ts_tensor *make_f32(const st_entry *e, wfile *f) {
     if (!aligned_for(e->data, sizeof(float))) { /* legal in the format, rare in practice */
-        float *buf = malloc(e->nbytes ? e->nbytes : 1);
+        float *buf = big_buffer_alloc(e->nbytes);
         if (!buf) return NULL;
         memcpy(buf, e->data, e->nbytes);
         return wrap_owned(buf, e);
     }
+    wview *v = malloc(sizeof *v);
+    if (!v) return NULL;
+    *v = (wview){.file = f, .data = e->data, .nbytes = e->nbytes};
     atomic_fetch_add(&f->refs, 1);
     /* On failure the reference is deliberately not dropped: whether the shim
      * already ran the release callback is unknown, and leaking one mapping
      * is better than unmapping it under a live tensor. */
-    return ts_wrap_floats((float *)e->data, e->shape, e->ndim, wfile_unref, f);
+    return ts_wrap_floats((float *)e->data, e->shape, e->ndim, wview_release, v);
 }
 
 static ts_tensor *make_f64(const st_entry *e) {
-    float *buf = malloc(e->numel ? (size_t)e->numel * sizeof(float) : 1);
+    float *buf = big_buffer_alloc((size_t)e->numel * sizeof(float));
     if (!buf) return NULL;
     const unsigned char *src = e->data;
     for (int64_t i = 0; i < e->numel; i++) {
@@ -139,10 +169,17 @@ static ts_tensor *make_half(const st_entry *e) {
         memcpy(copy, e->data, e->nbytes);
         src = copy;
     }
+    /* The shim converts into a heap temporary, copied into a big_buffer
+     * (see wrap_owned) and freed at once, so the temporaries reuse one hole. */
     ts_tensor *t = e->dtype == ST_F16 ? ts_from_f16(src, e->shape, e->ndim)
                                       : ts_from_bf16(src, e->shape, e->ndim);
-    free(copy); /* the shim converted into its own storage */
-    return t;
+    free(copy);
+    float *buf = t ? big_buffer_alloc((size_t)e->numel * sizeof(float)) : NULL;
+    if (!buf || !ts_to_floats(t, buf, e->numel)) {
+        big_buffer_free(buf);
+        return NULL;
+    }
+    return wrap_owned(buf, e);
 }
 
 static bool loadable(st_dtype d) {
@@ -458,8 +495,22 @@ const char *weights_metadata(const weights *w, const char *key) {
 }
 
 size_t weights_resident_bytes(const weights *w) {
-    size_t bytes = 0;
-    for (int i = 0; w && i < w->n; i++)
-        if (w->entries[i].t) bytes += (size_t)ts_numel(w->entries[i].t) * sizeof(float);
+    return weights_resident_bytes_prefix(w, "", NULL);
+}
+
+static bool starts_with(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+size_t weights_resident_bytes_prefix(const weights *w, const char *prefix, size_t *bf16_bytes) {
+    size_t bytes = 0, low = 0;
+    for (int i = 0; w && i < w->n; i++) {
+        const wentry *e = &w->entries[i];
+        if (!e->t || !starts_with(e->se->name, prefix ? prefix : "")) continue;
+        size_t b = ts_resident_bytes(e->t);
+        bytes += b;
+        if (ts_is_bf16(e->t)) low += b;
+    }
+    if (bf16_bytes) *bf16_bytes = low;
     return bytes;
 }

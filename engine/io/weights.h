@@ -1,8 +1,9 @@
 /* Weight store: named float32 tensors from one or more safetensors files.
  * F32 data is used in place from the mmap (zero-copy); F16/BF16 are converted
- * at load. Tensors returned by the getters belong to the store: never free
- * them; they stay valid until weights_close(). After loading the store is
- * read-only, so many threads may read it at once. */
+ * at load. Model binding may then replace a tensor by its kernel form
+ * (ts_weight_prepare_*); a replaced mapped tensor's pages are dropped. Tensors returned by the
+ * getters belong to the store: never free them; they stay valid until weights_close(). After
+ * loading the store is read-only, so many threads may read it at once. */
 #ifndef I2I_WEIGHTS_H
 #define I2I_WEIGHTS_H
 
@@ -39,9 +40,12 @@ const char *weights_name_at(const weights *w, int i);
 /* Value of __metadata__[key] from the first file that has it, or NULL. */
 const char *weights_metadata(const weights *w, const char *key);
 
-/* Bytes of the loaded float32 tensors (mapped or converted), the weights'
- * own footprint; kernel-side copies such as packed conv weights are not
- * included. */
+/* Bytes the store's tensors keep alive, in the form the kernels use: mapped
+ * or converted values, or (after model binding) the packed conv weights and
+ * bf16 copies that replaced them, plus any cached kernel forms. */
 size_t weights_resident_bytes(const weights *w);
+/* The same over the tensors whose names start with prefix ("" = all);
+ * bf16_bytes (may be NULL) gets the part held as bf16. */
+size_t weights_resident_bytes_prefix(const weights *w, const char *prefix, size_t *bf16_bytes);
 
 #endif

@@ -124,7 +124,7 @@ static ts_tensor *bind_one(const walker *wk, const char *base, const char *leaf,
 static void linear(const walker *wk, clip_wb *out, const char *base, int nout, int nin) {
     const int64_t wshape[2] = {nout, nin};
     const int64_t bshape[1] = {nout};
-    out->w = bind_one(wk, base, "weight", wshape, 2);
+    out->w = weight_bind_linear(bind_one(wk, base, "weight", wshape, 2));
     out->b = bind_one(wk, base, "bias", bshape, 1);
 }
 

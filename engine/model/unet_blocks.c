@@ -2,6 +2,8 @@
  * names, and the stateless forwards. See unet_blocks.h for the contract. */
 #include "unet_blocks.h"
 
+#include "weight_binding.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,7 +45,7 @@ void unet_bind_conv(const unet_binder *b, const char *name, int cout, int cin, i
 
 void unet_bind_linear(const unet_binder *b, const char *name, int cout, int cin, unet_wb *out) {
     const int64_t ws[2] = {cout, cin}, bs[1] = {cout};
-    out->w = bind_one(b, name, "weight", ws, 2);
+    out->w = weight_bind_linear(bind_one(b, name, "weight", ws, 2));
     out->b = bind_one(b, name, "bias", bs, 1);
 }
 
@@ -106,9 +108,9 @@ static void bind_attention(const unet_binder *b, const char *prefix, int inner, 
                            unet_attention *out) {
     char n[UNET_NAME_MAX];
     const int64_t qs[2] = {inner, inner}, kvs[2] = {inner, kv_dim};
-    out->to_q = bind_one(b, prefix, "to_q.weight", qs, 2);
-    out->to_k = bind_one(b, prefix, "to_k.weight", kvs, 2);
-    out->to_v = bind_one(b, prefix, "to_v.weight", kvs, 2);
+    out->to_q = weight_bind_linear(bind_one(b, prefix, "to_q.weight", qs, 2));
+    out->to_k = weight_bind_linear(bind_one(b, prefix, "to_k.weight", kvs, 2));
+    out->to_v = weight_bind_linear(bind_one(b, prefix, "to_v.weight", kvs, 2));
     unet_bind_linear(b, sub(n, prefix, "to_out.0."), inner, inner, &out->to_out);
 }
 

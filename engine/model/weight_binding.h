@@ -12,8 +12,14 @@
 #include "weights.h"
 
 /* user: the const weights *. After the first failure it binds nothing, so
- * the ts error names the first missing or mis-shaped tensor. */
+ * the ts error names the first missing or mis-shaped tensor. Conv weights
+ * (4-D) are put into their kernel form (ts_weight_prepare_conv): binding is
+ * load time, the only moment a store's tensors may change form. */
 ts_tensor *weight_bind_load(void *user, const char *name, const int64_t *shape, int ndim);
+/* Marks a bound tensor (or NULL) as a linear/matmul weight: in bf16 mode it
+ * is converted once and its fp32 original dropped (ts_weight_prepare_linear).
+ * Embedding tables and norms are not linear weights and stay fp32. */
+ts_tensor *weight_bind_linear(ts_tensor *w);
 
 typedef struct weight_lister {
     param_fn fn;

@@ -1,5 +1,6 @@
 /* Loads a model bundle directory: manifest, weights, networks, tokenizer. */
 #include "bundle.h"
+#include "bundle_memory.h"
 #include "pipeline.h"
 
 #include <jansson.h>
@@ -106,10 +107,14 @@ static bool unet_config_of(json_t *root, unet_config *out, char *err, size_t n) 
 
 static bool load_unet(i2i_bundle *b, json_t *root, char *err, size_t n) {
     if (!unet_config_of(root, &b->unet_cfg, err, n)) return false;
-    b->unet = unet_create(
-        b->w, bundle_section_prefix(bundle_section(root, "unet"), "model.diffusion_model."),
-        &b->unet_cfg, err, n);
-    return b->unet != NULL;
+    const char *prefix =
+        bundle_section_prefix(bundle_section(root, "unet"), "model.diffusion_model.");
+    b->unet = unet_create(b->w, prefix, &b->unet_cfg, err, n);
+    if (!b->unet) return false;
+    bundle_mem_counter m = {b->w, 0, 0};
+    unet_params_foreach(&b->unet_cfg, prefix, bundle_mem_count, &m, NULL, 0);
+    bundle_mem_record(b, "unet", &m);
+    return true;
 }
 
 static bool load_vae(i2i_bundle *b, json_t *root, char *err, size_t n) {
@@ -123,8 +128,13 @@ static bool load_vae(i2i_bundle *b, json_t *root, char *err, size_t n) {
     free(cfg);
     if (!ok) return false;
     if (!bundle_scale_factor(s, &b->latent_scale, err, n)) return false;
-    b->vae = vae_create(b->w, bundle_section_prefix(s, "first_stage_model."), &b->vae_cfg, err, n);
-    return b->vae != NULL;
+    const char *prefix = bundle_section_prefix(s, "first_stage_model.");
+    b->vae = vae_create(b->w, prefix, &b->vae_cfg, err, n);
+    if (!b->vae) return false;
+    bundle_mem_counter m = {b->w, 0, 0};
+    vae_params_foreach(&b->vae_cfg, prefix, bundle_mem_count, &m);
+    bundle_mem_record(b, "vae", &m);
+    return true;
 }
 
 static bool load_text_encoder(i2i_bundle *b, json_t *root, char *err, size_t n) {
@@ -142,10 +152,13 @@ static bool load_text_encoder(i2i_bundle *b, json_t *root, char *err, size_t n) 
                  b->clip_cfg.width, b->unet_cfg.context_dim);
         return false;
     }
-    b->clip =
-        clip_text_create(b->w, bundle_section_prefix(s, "cond_stage_model.transformer.text_model."),
-                         &b->clip_cfg, err, n);
-    return b->clip != NULL;
+    const char *prefix = bundle_section_prefix(s, "cond_stage_model.transformer.text_model.");
+    b->clip = clip_text_create(b->w, prefix, &b->clip_cfg, err, n);
+    if (!b->clip) return false;
+    bundle_mem_counter m = {b->w, 0, 0};
+    clip_text_params_foreach(&b->clip_cfg, prefix, bundle_mem_count, &m);
+    bundle_mem_record(b, "text_encoder", &m);
+    return true;
 }
 
 static bool load_tokenizer(i2i_bundle *b, const char *dir, json_t *root, char *err, size_t n) {

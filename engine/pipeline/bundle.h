@@ -70,6 +70,9 @@ struct i2i_bundle {
     ts_tensor *sr_context; /* [1, 77, context_dim], owned by w */
     vae_tiling sr_canvas;  /* the per-step latent tiles */
     vae_tiling sr_vae;     /* the VAE's encode/decode tiles */
+    /* the memory report, one entry per network as it was bound */
+    i2i_network_memory mem[I2I_MAX_NETWORKS];
+    int n_mem;
 };
 
 /* Manifest helpers for the pipelines' own sections: section "key" as an

@@ -4,6 +4,7 @@
  * per step, (prompt) and (negative prompt), the hint in both, as the canny
  * app does. It runs at the working size (short side `resolution`, sides
  * multiples of 64), which the result keeps when the job asks for it. */
+#include "bundle_memory.h"
 #include "control_hint.h"
 #include "guidance.h"
 #include "pipeline.h"
@@ -60,7 +61,11 @@ static bool load_controlnet(i2i_bundle *b, json_t *root, char *err, size_t n) {
     const char *prefix =
         bundle_section_prefix(bundle_section(root, "controlnet"), "control_model.");
     b->controlnet = controlnet_create(b->w, prefix, &b->cn_cfg, err, n);
-    return b->controlnet != NULL;
+    if (!b->controlnet) return false;
+    bundle_mem_counter m = {b->w, 0, 0};
+    controlnet_params_foreach(&b->cn_cfg, prefix, bundle_mem_count, &m, NULL, 0);
+    bundle_mem_record(b, "controlnet", &m);
+    return true;
 }
 
 static i2i_status check_params(const i2i_bundle *b, const i2i_params *p, char *err, size_t n) {

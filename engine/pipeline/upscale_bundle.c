@@ -1,5 +1,6 @@
 /* Loading an upscale bundle (see upscale_bundle.h). */
 #include "upscale_bundle.h"
+#include "bundle_memory.h"
 #include "pipeline.h"
 
 #include <stdio.h>
@@ -22,8 +23,13 @@ static bool load_cfw(i2i_bundle *b, json_t *root, char *err, size_t n) {
     free(cfg);
     if (!ok || !bundle_scale_factor(s, &b->latent_scale, err, n)) return false;
     b->vae_cfg = c.vae;
-    b->cfw = cfw_vae_create(b->w, bundle_section_prefix(s, ""), &c, err, n);
-    return b->cfw != NULL;
+    const char *prefix = bundle_section_prefix(s, "");
+    b->cfw = cfw_vae_create(b->w, prefix, &c, err, n);
+    if (!b->cfw) return false;
+    bundle_mem_counter m = {b->w, 0, 0};
+    cfw_vae_params_foreach(&c, prefix, bundle_mem_count, &m);
+    bundle_mem_record(b, "cfw_vae", &m);
+    return true;
 }
 
 /* The empty prompt's context, stored by tools/sr_empty_context.py. */
@@ -70,6 +76,9 @@ bool upscale_load_networks(i2i_bundle *b, json_t *root, char *err, size_t n) {
     if (!bundle_stablesr_config_of(root, &cfg, err, n)) return false;
     b->sr = stablesr_create(b->w, &cfg, err, n);
     if (!b->sr) return false;
+    bundle_mem_counter m = {b->w, 0, 0};
+    stablesr_params_foreach(&cfg, bundle_mem_count, &m, NULL, 0);
+    bundle_mem_record(b, "stablesr", &m);
     b->unet_cfg = *unet_get_config(stablesr_unet(b->sr)); /* spade_hidden resolved */
     return load_cfw(b, root, err, n) && load_context(b, root, err, n) &&
            read_tiling(b, root, err, n);

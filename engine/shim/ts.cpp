@@ -33,6 +33,10 @@ enum ts_cache_kind {
 struct ts_tensor {
     at::Tensor t;
     bool detached;
+    // Set by ts_weight_prepare_* in bf16 mode: t holds bf16 values (bf16
+    // dtype where native, bf16-rounded fp32 where emulated), and it is the
+    // only copy -- the fp32 original was released.
+    bool lowp = false;
     std::atomic<at::Tensor *> cache[CACHE_KINDS];
 
     ts_tensor(at::Tensor v, bool d) : t(std::move(v)), detached(d) {
@@ -181,7 +185,21 @@ template <class F> const at::Tensor cached(ts_tensor *w, ts_cache_kind kind, F &
 
 at::Tensor lowp_weight(ts_tensor *w, ts_cache_kind kind) {
     if (!w) return at::Tensor();
+    if (w->lowp) return w->t;
     return cached(w, kind, [&] { return to_lowp(w->t.contiguous()); });
+}
+
+// Operand of an fp32 op: a weight prepared for bf16 is widened per call (the
+// store's load-time mode decides the one resident form; an fp32 call on a
+// bf16 store pays a conversion instead of keeping a second copy).
+at::Tensor as_f32(const at::Tensor &t) {
+    return t.scalar_type() == at::kFloat ? t : t.to(at::kFloat);
+}
+
+// Plain strided values of t; a weight held in oneDNN's blocked layout is
+// reordered back into a temporary (tools and tests reading a packed weight).
+at::Tensor dense(const at::Tensor &t) {
+    return t.is_mkldnn() ? t.to_dense() : t;
 }
 
 bool bad_dims(int ndim) {
@@ -348,7 +366,7 @@ int64_t ts_numel(const ts_tensor *t) {
 bool ts_to_floats(const ts_tensor *t, float *out, int64_t n) {
     if (!t) return false;
     try {
-        at::Tensor c = t->t.to(at::kFloat).contiguous();
+        at::Tensor c = dense(t->t).to(at::kFloat).contiguous();
         if (c.numel() != n) {
             ts_error_set("to_floats: tensor has %lld values, buffer %lld", (long long)c.numel(),
                          (long long)n);
@@ -365,7 +383,7 @@ bool ts_to_floats(const ts_tensor *t, float *out, int64_t n) {
 double ts_max_abs(const ts_tensor *t) {
     if (!t) return NAN;
     try {
-        return t->t.numel() ? t->t.abs().max().item<double>() : 0.0;
+        return t->t.numel() ? dense(t->t).abs().max().item<double>() : 0.0;
     } catch (const std::exception &e) {
         set_error(e.what());
         return NAN;
@@ -379,7 +397,7 @@ double ts_max_abs_diff(const ts_tensor *a, const ts_tensor *b) {
             set_error("max_abs_diff: shapes differ");
             return NAN;
         }
-        return a->t.numel() ? (a->t - b->t).abs().max().item<double>() : 0.0;
+        return a->t.numel() ? (dense(a->t) - dense(b->t)).abs().max().item<double>() : 0.0;
     } catch (const std::exception &e) {
         set_error(e.what());
         return NAN;
@@ -481,14 +499,14 @@ ts_tensor *ts_embedding(ts_tensor *table, const int64_t *ids, int64_t n) {
 ts_tensor *ts_matmul(ts_tensor *a, ts_tensor *b) {
     NEED2(a, b);
     return guard("matmul", [&] {
-        if (!bf16_on()) return at::matmul(a->t, b->t);
+        if (!bf16_on()) return at::matmul(a->t, as_f32(b->t));
         return from_lowp(at::matmul(to_lowp(a->t), lowp_weight(b, CACHE_LINEAR_BF16)));
     });
 }
 ts_tensor *ts_linear(ts_tensor *x, ts_tensor *w, ts_tensor *bias) {
     NEED2(x, w);
     return guard("linear", [&] {
-        if (!bf16_on()) return at::linear(x->t, w->t, opt(bias));
+        if (!bf16_on()) return at::linear(x->t, as_f32(w->t), opt(bias));
         at::Tensor b = bias ? cached(bias, CACHE_BIAS_BF16,
                                      [&] { return bf16_native() ? to_lowp(bias->t) : bias->t; })
                             : at::Tensor();
@@ -506,36 +524,51 @@ static bool packable(const at::Tensor &x, const at::Tensor &w) {
            x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat;
 }
 
+// w (fp32 or bf16, plain) in oneDNN's blocked layout for this stride/padding.
 static at::Tensor pack_conv(const at::Tensor &w, int stride, int padding) {
     return at::mkldnn_reorder_conv2d_weight(w.contiguous().to_mkldnn(), {padding, padding},
                                             {stride, stride}, {1, 1}, 1);
 }
 
-static at::Tensor conv_fp32(ts_tensor *x, ts_tensor *w, ts_tensor *bias, int stride, int padding) {
-    if (!w->detached || !packable(x->t, w->t))
-        return at::conv2d(x->t, w->t, opt(bias), {stride, stride}, {padding, padding});
-    at::Tensor packed = cached(w, CACHE_CONV_F32, [&] { return pack_conv(w->t, stride, padding); });
-    return at::mkldnn_convolution(x->t.contiguous(), packed, opt(bias), {padding, padding},
+static at::Tensor mkldnn_conv(const at::Tensor &x, const at::Tensor &packed, const at::Tensor &bias,
+                              int stride, int padding) {
+    return at::mkldnn_convolution(x.contiguous(), packed, bias, {padding, padding},
                                   {stride, stride}, {1, 1}, 1);
 }
 
-static at::Tensor conv_bf16(ts_tensor *x, ts_tensor *w, ts_tensor *bias, int stride, int padding) {
-    const bool pack = w->detached && packable(x->t, w->t);
-    if (!bf16_native()) { // emulated: bf16-rounded operands, fp32 (packed) conv
-        at::Tensor wr = cached(w, CACHE_CONV_BF16, [&] {
-            at::Tensor r = to_lowp(w->t.contiguous());
-            return pack ? pack_conv(r, stride, padding) : r;
-        });
-        at::Tensor xr = to_lowp(x->t).contiguous();
-        at::Tensor y = pack ? at::mkldnn_convolution(xr, wr, opt(bias), {padding, padding},
-                                                     {stride, stride}, {1, 1}, 1)
-                            : at::conv2d(xr, wr, opt(bias), {stride, stride}, {padding, padding});
-        return from_lowp(y);
+static at::Tensor conv_fp32(ts_tensor *x, ts_tensor *w, ts_tensor *bias, int stride, int padding) {
+    if (w->t.is_mkldnn()) { // prepared at load: the packed form is the only copy
+        if (w->t.scalar_type() == at::kFloat && x->t.dim() == 4)
+            return mkldnn_conv(x->t, w->t, opt(bias), stride, padding);
+        return at::conv2d(x->t, as_f32(dense(w->t)), opt(bias), {stride, stride},
+                          {padding, padding});
     }
-    at::Tensor wb = lowp_weight(w, CACHE_LINEAR_BF16); // bf16, plain layout
-    at::Tensor bb =
-        bias ? cached(bias, CACHE_BIAS_BF16, [&] { return to_lowp(bias->t); }) : at::Tensor();
-    return at::conv2d(to_lowp(x->t), wb, bb, {stride, stride}, {padding, padding}).to(at::kFloat);
+    if (!w->detached || !packable(x->t, w->t))
+        return at::conv2d(x->t, as_f32(w->t), opt(bias), {stride, stride}, {padding, padding});
+    at::Tensor packed = cached(w, CACHE_CONV_F32, [&] { return pack_conv(w->t, stride, padding); });
+    return mkldnn_conv(x->t, packed, opt(bias), stride, padding);
+}
+
+// The bf16 path's weight: the prepared one, else a packed bf16 (or
+// bf16-rounded fp32 where emulated) form cached once, else (temporaries) a
+// plain converted copy.
+static at::Tensor conv_weight_lowp(ts_tensor *w, int stride, int padding) {
+    if (w->lowp) return w->t;
+    const bool pack = w->detached && at::hasMKLDNN() && w->t.dim() == 4;
+    if (!pack) return to_lowp(dense(w->t).contiguous());
+    return cached(w, CACHE_CONV_BF16,
+                  [&] { return pack_conv(to_lowp(dense(w->t)), stride, padding); });
+}
+
+static at::Tensor conv_bf16(ts_tensor *x, ts_tensor *w, ts_tensor *bias, int stride, int padding) {
+    at::Tensor wl = conv_weight_lowp(w, stride, padding);
+    at::Tensor b = opt(bias);
+    if (bias && bf16_native()) b = cached(bias, CACHE_BIAS_BF16, [&] { return to_lowp(bias->t); });
+    at::Tensor xl = to_lowp(x->t).contiguous();
+    at::Tensor y = wl.is_mkldnn() && xl.dim() == 4
+                       ? mkldnn_conv(xl, wl, b, stride, padding)
+                       : at::conv2d(xl, dense(wl), b, {stride, stride}, {padding, padding});
+    return from_lowp(y);
 }
 
 ts_tensor *ts_conv2d(ts_tensor *x, ts_tensor *w, ts_tensor *bias, int stride, int padding) {
@@ -608,6 +641,71 @@ ts_tensor *ts_attention(ts_tensor *q, ts_tensor *k, ts_tensor *v, int heads, boo
         return attention_blocked(q->t.to(at::kFloat), k->t.to(at::kFloat), v->t.to(at::kFloat),
                                  heads, causal);
     });
+}
+
+// ---- weight forms ----
+// Load-time preparation (before the weight is shared between threads, so
+// replacing w->t races with no reader): the form the kernels use becomes
+// the handle's only copy and the plain one is released with its storage
+// (the store's release callback frees or unmaps it). The calling thread's
+// mode decides the form; a prepared weight is left alone.
+
+bool ts_weight_prepare_conv(ts_tensor *w, int stride, int padding) {
+    if (!w) return false;
+    if (!w->detached || w->t.is_mkldnn() || w->lowp || w->t.dim() != 4 || !at::hasMKLDNN())
+        return true;
+    try {
+        at::Tensor plain = w->t.scalar_type() == at::kFloat ? w->t : w->t.to(at::kFloat);
+        const bool low = bf16_on();
+        at::Tensor packed = pack_conv(low ? to_lowp(plain) : plain, stride, padding);
+        w->t = packed;
+        w->lowp = low;
+        plain.reset();
+        // Packing goes through an oneDNN-layout temporary of the same size,
+        // freed into the heap, which ts_runtime_init tells glibc to keep; a
+        // load would end with holes worth a third of the conv weights that
+        // count as resident. Hand free pages back as we go (load time only).
+        malloc_trim(0);
+        return true;
+    } catch (const std::exception &e) {
+        set_error((std::string("prepare_conv: ") + e.what()).c_str());
+        return false;
+    }
+}
+
+bool ts_weight_prepare_linear(ts_tensor *w) {
+    if (!w) return false;
+    if (!w->detached || w->lowp || !bf16_on() || w->t.is_mkldnn()) return true;
+    try {
+        w->t = to_lowp(w->t.contiguous());
+        w->lowp = true;
+        return true;
+    } catch (const std::exception &e) {
+        set_error((std::string("prepare_linear: ") + e.what()).c_str());
+        return false;
+    }
+}
+
+static size_t tensor_bytes(const at::Tensor &t) {
+    return t.defined() ? (size_t)t.numel() * (size_t)t.element_size() : 0;
+}
+
+size_t ts_resident_bytes(const ts_tensor *t) {
+    if (!t) return 0;
+    size_t bytes = tensor_bytes(t->t);
+    for (auto &c : t->cache) {
+        const at::Tensor *p = c.load(std::memory_order_acquire);
+        if (p) bytes += tensor_bytes(*p);
+    }
+    return bytes;
+}
+
+bool ts_is_bf16(const ts_tensor *t) {
+    return t && (t->lowp || t->t.scalar_type() == at::kBFloat16);
+}
+
+bool ts_is_packed(const ts_tensor *t) {
+    return t && t->t.is_mkldnn();
 }
 
 } // extern "C"

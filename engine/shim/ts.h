@@ -125,6 +125,26 @@ ts_tensor *ts_layer_norm(ts_tensor *x, ts_tensor *w, ts_tensor *b, double eps); 
  * causal masks keys after the query. Returns [B, Lq, H*d]. */
 ts_tensor *ts_attention(ts_tensor *q, ts_tensor *k, ts_tensor *v, int heads, bool causal);
 
+/* ---- weight forms (issue 10: one resident copy per weight) ----
+ * Called at load, before the weight is shared between threads. The calling
+ * thread's mode (ts_get_bf16) picks the form, which becomes the handle's
+ * only copy: the plain fp32 values are released (their storage's release
+ * callback runs). Later calls in the other mode still work: an fp32 op on
+ * a bf16 weight widens it per call, a bf16 op on an fp32 weight caches a
+ * bf16 form beside it. Prepared weights, temporaries (non-detached) and
+ * NULL-free calls on unsuitable tensors are left as they are (true). */
+/* Conv weight [O, I, k, k] to oneDNN's blocked layout for this stride and
+ * padding (bf16 mode: blocked bf16, or bf16-rounded fp32 where emulated). */
+bool ts_weight_prepare_conv(ts_tensor *w, int stride, int padding);
+/* Linear / matmul weight: in bf16 mode converted to bf16 once (rounded fp32
+ * where emulated); in fp32 mode nothing changes (it stays zero-copy). */
+bool ts_weight_prepare_linear(ts_tensor *w);
+/* Bytes the handle keeps alive: its tensor (mapped or owned) plus any
+ * cached kernel forms. */
+size_t ts_resident_bytes(const ts_tensor *t);
+bool ts_is_bf16(const ts_tensor *t);   /* values are bf16 (native or rounded) */
+bool ts_is_packed(const ts_tensor *t); /* held in oneDNN's blocked layout */
+
 #ifdef __cplusplus
 }
 #endif
