@@ -12,6 +12,10 @@ if [ ! -x "$CHROMIUM" ] || ! command -v npm >/dev/null; then
     echo "skipped: needs chromium and npm (scripts/install-deps.sh)"
     exit 77
 fi
+if [ "${I2I_SANITIZED:-0}" = 1 ]; then
+    echo "skipped under the sanitizers: the page test runs in the plain build"
+    exit 77
+fi
 export CHROMIUM
 BUILD=$(realpath "${I2I_BUILD_DIR:-build}")
 DEPS=$BUILD/browser-deps
