@@ -8,6 +8,7 @@ PACKAGES=(
   libtorch-dev          # tensor runtime (ATen), used only by engine/shim
   libopenblas0-openmp   # fast BLAS; Debian's default reference BLAS is far slower
   libmicrohttpd-dev libjansson-dev libstb-dev uuid-dev zlib1g-dev
+  libcurl4-openssl-dev libssl-dev   # webhooks: delivery and HMAC-SHA256 signatures
   clang-format python3
   clang libclang-rt-14-dev   # the fuzz smoke: libFuzzer with ASan+UBSan (scripts/fuzz.sh)
   chromium              # the web page test (tests/browser, puppeteer-core from npm)

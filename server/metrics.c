@@ -25,6 +25,10 @@ typedef struct histogram {
     unsigned long long total;
 } histogram;
 
+static const char *const webhook_results[] = {"delivered", "retried", "failed", "refused",
+                                              "dropped"};
+#define N_WEBHOOK_RESULTS 5
+
 struct metrics {
     pthread_mutex_t mu;
     unsigned long long http[ROUTE_COUNT_][600];
@@ -33,6 +37,7 @@ struct metrics {
     unsigned long long finished[MAX_TASKS][JOB_STATUS_COUNT_];
     char reasons[MAX_REASONS][24];
     unsigned long long rejected[MAX_TASKS][MAX_REASONS];
+    unsigned long long webhooks[N_WEBHOOK_RESULTS];
     histogram qwait, run;
 };
 
@@ -203,6 +208,23 @@ static void render_jobs(textbuf *b, const metrics *m) {
                       m->reasons[r], m->rejected[t][r]);
 }
 
+void metrics_webhook(metrics *m, const char *result) {
+    for (int i = 0; i < N_WEBHOOK_RESULTS; i++)
+        if (strcmp(webhook_results[i], result) == 0) {
+            pthread_mutex_lock(&m->mu);
+            m->webhooks[i]++;
+            pthread_mutex_unlock(&m->mu);
+        }
+}
+
+static void render_webhooks(textbuf *b, const metrics *m) {
+    tb_printf(b, "# HELP i2i_webhook_deliveries_total Webhook delivery outcomes.\n"
+                 "# TYPE i2i_webhook_deliveries_total counter\n");
+    for (int i = 0; i < N_WEBHOOK_RESULTS; i++)
+        tb_printf(b, "i2i_webhook_deliveries_total{result=\"%s\"} %llu\n", webhook_results[i],
+                  m->webhooks[i]);
+}
+
 static void render_gauges(textbuf *b, const metrics_gauges *g) {
     tb_printf(b,
               "# HELP i2i_queue_depth Jobs waiting in the queue.\n# TYPE i2i_queue_depth gauge\n"
@@ -271,6 +293,7 @@ char *metrics_render(metrics *m, const metrics_gauges *g) {
     render_bundles(&b, g);
     pthread_mutex_lock(&m->mu);
     render_jobs(&b, m);
+    render_webhooks(&b, m);
     render_histogram(&b, "i2i_job_queue_wait_seconds", "Time jobs spent queued before running.",
                      &m->qwait);
     render_histogram(&b, "i2i_job_run_seconds", "Time jobs spent running.", &m->run);

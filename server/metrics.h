@@ -57,6 +57,10 @@ void metrics_job_submitted(metrics *m, const char *task);
 void metrics_job_rejected(metrics *m, const char *task, const char *reason);
 void metrics_job_started(metrics *m, double queue_wait_s);
 void metrics_job_finished(metrics *m, const char *task, job_status final, double run_s);
+/* One webhook delivery outcome: delivered, retried (an attempt failed and
+ * another is scheduled), failed (out of attempts), refused (destination
+ * not allowed), dropped (queue full or shutting down). */
+void metrics_webhook(metrics *m, const char *result);
 
 /* Prometheus text exposition format 0.0.4, malloc'd. */
 char *metrics_render(metrics *m, const metrics_gauges *g);
