@@ -8,6 +8,8 @@ PACKAGES=(
   libtorch-dev          # tensor runtime (ATen), used only by engine/shim
   libopenblas0-openmp   # fast BLAS; Debian's default reference BLAS is far slower
   libmicrohttpd-dev libjansson-dev libstb-dev uuid-dev zlib1g-dev
+  libwebp-dev           # output_format webp
+  libssl-dev            # libcrypto: HMAC-SHA256 of signed result URLs
   clang-format python3
   clang libclang-rt-14-dev   # the fuzz smoke: libFuzzer with ASan+UBSan (scripts/fuzz.sh)
 )

@@ -80,6 +80,13 @@ static const opt_spec options[] = {
     {"request-deadline", "I2I_REQUEST_DEADLINE", NUM(OPT_INT, request_deadline_s), 0, 86400,
      "seconds a client has to send a request's headers and body, not reset by activity; "
      "0 = none (30)"},
+    {"public-url", "I2I_PUBLIC_URL", STR(public_url), 0, 0,
+     "base of the absolute URLs in Location and job JSON, e.g. https://img.example.com; "
+     "empty = relative URLs"},
+    {"url-secret", "I2I_URL_SECRET", STR(url_secret), 0, 0,
+     "HMAC-SHA256 key (16..256 bytes) of signed result URLs; empty = random per process"},
+    {"result-url-ttl", "I2I_RESULT_URL_TTL", NUM(OPT_INT, result_url_ttl_s), 1, 86400 * 7,
+     "seconds a signed result URL stays valid (3600)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -102,6 +109,7 @@ void config_defaults(server_config *c) {
     c->max_connections_per_ip = 64;
     c->http_threads = 4;
     c->request_deadline_s = 30;
+    c->result_url_ttl_s = 3600;
 }
 
 static void print_help(FILE *out) {

@@ -33,6 +33,9 @@ typedef struct server_config {
     int max_connections_per_ip; /* one client address */
     int http_threads;           /* the HTTP event loops (epoll), not one per connection */
     int request_deadline_s;     /* most seconds to send one request's headers and body */
+    char public_url[256];       /* base of the absolute URLs handed out; "" = relative */
+    char url_secret[257];       /* HMAC key of signed result URLs; "" = random per process */
+    int result_url_ttl_s;       /* lifetime of a signed result URL */
 } server_config;
 
 typedef enum config_result { CONFIG_OK = 0, CONFIG_EXIT_HELP = 1, CONFIG_ERROR = 2 } config_result;

@@ -44,6 +44,7 @@ static const char *const route_labels[ROUTE_TASK_FIRST] = {"/v1/jobs/{id}",
                                                            "/healthz",
                                                            "/readyz",
                                                            "/metrics",
+                                                           "/v1/images/edits",
                                                            "other"};
 
 const char *metrics_route_label(metrics_route r) {
