@@ -35,6 +35,9 @@ static const code_entry codes[API_ERR_COUNT_] = {
     [API_ERR_INTERNAL] = {"internal", 500},
     [API_ERR_UNAVAILABLE] = {"unavailable", 503},
     [API_ERR_TASK_UNAVAILABLE] = {"task_unavailable", 503},
+    [API_ERR_FORBIDDEN] = {"forbidden", 403},
+    [API_ERR_NOT_ACCEPTABLE] = {"not_acceptable", 406},
+    [API_ERR_WAIT_TIMEOUT] = {"wait_timeout", 504},
 };
 
 const char *api_error_code_name(api_error_code code) {

@@ -32,6 +32,9 @@ typedef enum api_error_code {
     API_ERR_INTERNAL,               /* 500 */
     API_ERR_UNAVAILABLE,            /* 503 loading or draining */
     API_ERR_TASK_UNAVAILABLE,       /* 503 no loaded bundle serves the route's task */
+    API_ERR_FORBIDDEN,              /* 403 a signed result URL that is wrong or expired */
+    API_ERR_NOT_ACCEPTABLE,         /* 406 Accept excludes the result's format */
+    API_ERR_WAIT_TIMEOUT,           /* 504 a synchronous route's job is still running */
     API_ERR_COUNT_
 } api_error_code;
 

@@ -1,6 +1,8 @@
-/* Base64 decoding for JSON image uploads. */
+/* Base64 decoding for JSON image uploads; encoding for inline results
+ * (response_format b64_json) and URL signatures. */
 #include "base64.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -64,4 +66,40 @@ const char *base64_strip_data_url(const char *in) {
     size_t meta = (size_t)(comma - in);
     if (meta < 7 || strncasecmp(comma - 7, ";base64", 7) != 0) return NULL;
     return comma + 1;
+}
+
+static char *encode_alphabet(const uint8_t *in, size_t len, const char *abc, bool pad) {
+    if (len > (SIZE_MAX - 1) / 4 * 3 - 3) return NULL;
+    char *out = malloc((len + 2) / 3 * 4 + 1);
+    if (!out) return NULL;
+    size_t n = 0, i = 0;
+    for (; i + 2 < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[n++] = abc[v >> 18];
+        out[n++] = abc[(v >> 12) & 63];
+        out[n++] = abc[(v >> 6) & 63];
+        out[n++] = abc[v & 63];
+    }
+    if (i < len) { /* one or two bytes left */
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+        out[n++] = abc[v >> 18];
+        out[n++] = abc[(v >> 12) & 63];
+        if (i + 1 < len) out[n++] = abc[(v >> 6) & 63];
+        if (pad) {
+            if (i + 1 == len) out[n++] = '=';
+            out[n++] = '=';
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+char *base64_encode(const uint8_t *in, size_t len) {
+    return encode_alphabet(
+        in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+}
+
+char *base64url_encode(const uint8_t *in, size_t len) {
+    return encode_alphabet(
+        in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }

@@ -15,4 +15,10 @@ bool base64_decode(const char *in, size_t in_len, uint8_t **out, size_t *out_len
  * not a data URL. NULL when it is a data URL that is not base64. */
 const char *base64_strip_data_url(const char *in);
 
+/* Standard base64 with padding, NUL-terminated, malloc'd; NULL when out of
+ * memory. */
+char *base64_encode(const uint8_t *in, size_t len);
+/* The URL-safe alphabet ('-' '_'), unpadded (RFC 4648 section 5). */
+char *base64url_encode(const uint8_t *in, size_t len);
+
 #endif

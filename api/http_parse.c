@@ -95,8 +95,20 @@ static double quality(const char *p, const char *end) {
     return 1.0;
 }
 
-bool api_accepts_png(const char *accept) {
-    if (!accept) return false;
+/* Whether the media range [p, p + n) covers `type` ("image/jpeg"). */
+static bool range_covers(const char *p, size_t n, const char *type, bool any_type) {
+    size_t tlen = strlen(type);
+    const char *slash = strchr(type, '/');
+    size_t major = slash ? (size_t)(slash - type) : tlen;
+    if (n == tlen && strncasecmp(p, type, n) == 0) return true;
+    if (n == major + 2 && strncasecmp(p, type, major) == 0 && p[major] == '/' &&
+        p[major + 1] == '*')
+        return true;
+    return any_type && n == 3 && strncmp(p, "*/*", 3) == 0;
+}
+
+bool api_accepts_media(const char *accept, const char *type, bool any_type) {
+    if (!accept || !type) return false;
     const char *p = accept;
     while (*p) {
         p = skip_ws(p);
@@ -104,11 +116,15 @@ bool api_accepts_png(const char *accept) {
         if (!end) end = p + strlen(p);
         size_t n = media_len(p);
         if (p + n > end) n = (size_t)(end - p);
-        if (n == 9 && strncasecmp(p, "image/png", 9) == 0 && quality(p, end) > 0) return true;
+        if (range_covers(p, n, type, any_type) && quality(p, end) > 0) return true;
         if (!*end) break;
         p = end + 1;
     }
     return false;
+}
+
+bool api_accepts_png(const char *accept) {
+    return api_accepts_media(accept, "image/png", false);
 }
 
 const char *api_bearer_token(const char *authorization) {

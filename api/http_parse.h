@@ -23,7 +23,12 @@ api_media_type api_parse_content_type(const char *content_type, char *boundary,
  * clamped to max_wait, or -1 when the header asks for no waiting. */
 int api_parse_prefer_wait(const char *prefer, int max_wait);
 
-/* True when Accept lists image/png (with q > 0). */
+/* True when Accept lists `type` ("image/webp") or its major type's range
+ * (image/star) with q > 0; the catch-all range (star/star) counts only with any_type: curl and
+ * browsers send it by default, so it must not turn a JSON answer into an
+ * image. */
+bool api_accepts_media(const char *accept, const char *type, bool any_type);
+/* api_accepts_media(accept, "image/png", false). */
 bool api_accepts_png(const char *accept);
 
 /* Token of "Authorization: Bearer <token>", or NULL. */

@@ -79,7 +79,8 @@ json_t *job_view_json(const job_view *v) {
                                       : json_null());
     json_object_set_new(o, "result",
                         v->status == JOB_SUCCEEDED
-                            ? json_pack("{s:s,s:i,s:i}", "content_type", "image/png", "width",
+                            ? json_pack("{s:s,s:i,s:i}", "content_type",
+                                        v->result_type ? v->result_type : "image/png", "width",
                                         v->result_width, "height", v->result_height)
                             : json_null());
     json_object_set_new(o, "sizes",

@@ -29,6 +29,7 @@ typedef struct job_view {
     const char *error_code; /* NULL unless failed/canceled */
     const char *error_message;
     int result_width, result_height;   /* 0 unless succeeded */
+    const char *result_type;           /* the result's media type; NULL = image/png */
     int input_width, input_height;     /* the decoded (upright) input */
     int working_width, working_height; /* the size the job runs at */
     double eta_s;                      /* seconds left; < 0 until the first step ran */

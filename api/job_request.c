@@ -54,6 +54,9 @@ static const field_spec fields[] = {
     {"timeout", F_DOUBLE, REQ_TIMEOUT, 0, API_TIMEOUT_MAX_S},
     {"scale", F_DOUBLE, REQ_SCALE, I2I_UPSCALE_MIN, I2I_UPSCALE_MAX},
     {"cfw_weight", F_DOUBLE, REQ_CFW_WEIGHT, 0, 1},
+    {"output_format", F_STRING, REQ_OUTPUT_FORMAT, 0, 0},
+    {"output_quality", F_INT, REQ_OUTPUT_QUALITY, RESULT_QUALITY_MIN, RESULT_QUALITY_MAX},
+    {"response_format", F_STRING, REQ_RESPONSE_FORMAT, 0, 0},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -172,6 +175,9 @@ static const choice OUTPUT_SIZES[] = {{"input", I2I_OUTPUT_INPUT}, {"working", I
 static const choice COLOR_FIXES[] = {{"adain", I2I_COLOR_FIX_ADAIN},
                                      {"wavelet", I2I_COLOR_FIX_WAVELET},
                                      {"none", I2I_COLOR_FIX_NONE}};
+static const choice OUTPUT_FORMATS[] = {
+    {"png", RESULT_PNG}, {"jpeg", RESULT_JPEG}, {"webp", RESULT_WEBP}};
+static const choice RESPONSE_FORMATS[] = {{"url", 0}, {"b64_json", 1}};
 #define N_CHOICES(a) (sizeof a / sizeof a[0])
 
 static bool set_keyword(job_request *r, unsigned bit, const char *v, size_t len, api_error *e) {
@@ -183,6 +189,13 @@ static bool set_keyword(job_request *r, unsigned bit, const char *v, size_t len,
     } else if (bit == REQ_OUTPUT_SIZE) {
         ok = set_choice("output_size", OUTPUT_SIZES, N_CHOICES(OUTPUT_SIZES), v, len, &x, e);
         if (ok) r->output_size = (i2i_output_size)x;
+    } else if (bit == REQ_OUTPUT_FORMAT) {
+        ok = set_choice("output_format", OUTPUT_FORMATS, N_CHOICES(OUTPUT_FORMATS), v, len, &x, e);
+        if (ok) r->output_format = (result_format)x;
+    } else if (bit == REQ_RESPONSE_FORMAT) {
+        ok = set_choice("response_format", RESPONSE_FORMATS, N_CHOICES(RESPONSE_FORMATS), v, len,
+                        &x, e);
+        if (ok) r->response_b64 = x == 1;
     } else {
         ok = set_choice("color_fix", COLOR_FIXES, N_CHOICES(COLOR_FIXES), v, len, &x, e);
         if (ok) r->color_fix = (i2i_color_fix)x;
@@ -203,6 +216,8 @@ static bool set_string(job_request *r, const field_spec *f, const char *v, size_
     case REQ_CONTROL_TYPE:
     case REQ_OUTPUT_SIZE:
     case REQ_COLOR_FIX:
+    case REQ_OUTPUT_FORMAT:
+    case REQ_RESPONSE_FORMAT:
         return set_keyword(r, f->given_bit, v, len, e);
     case REQ_PROFILE:
         if (len == 0 || !keyword(v, len, r->profile, sizeof r->profile))
@@ -280,6 +295,9 @@ static bool set_number(job_request *r, const field_spec *f, double v, api_error 
         break;
     case REQ_CFW_WEIGHT:
         r->cfw_weight = v;
+        break;
+    case REQ_OUTPUT_QUALITY:
+        r->output_quality = (int)v;
         break;
     default:
         r->gamma = v;
@@ -462,6 +480,9 @@ uint64_t job_request_hash(const api_task *t, const job_request *r) {
     h = fnv1a(h, &r->scale, sizeof r->scale);
     h = fnv1a(h, &r->color_fix, sizeof r->color_fix);
     h = fnv1a(h, &r->cfw_weight, sizeof r->cfw_weight);
+    h = fnv1a(h, &r->output_format, sizeof r->output_format);
+    h = fnv1a(h, &r->output_quality, sizeof r->output_quality);
+    h = fnv1a(h, &r->response_b64, sizeof r->response_b64);
     return fnv1a(h, &r->timeout_s, sizeof r->timeout_s);
 }
 
@@ -512,6 +533,20 @@ static void to_profile_request(const job_request *r, uint64_t seed, profile_requ
     q->seed = (r->given & REQ_SEED) ? r->seed : seed;
 }
 
+/* The result's encoding: PNG unless asked; the lossy formats' quality. */
+static bool resolve_result(const job_request *r, result_spec *out, api_error *e) {
+    out->format = (r->given & REQ_OUTPUT_FORMAT) ? r->output_format : RESULT_PNG;
+    out->inline_b64 = r->response_b64;
+    out->quality = out->format == RESULT_PNG ? 0 : RESULT_QUALITY_DEFAULT;
+    if (!(r->given & REQ_OUTPUT_QUALITY)) return true;
+    if (out->format == RESULT_PNG)
+        return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                             "output_quality applies to output_format jpeg or webp; png is "
+                             "lossless");
+    out->quality = r->output_quality;
+    return true;
+}
+
 bool job_request_resolve(const api_task *t, const job_request *r, const profile_set *profiles,
                          uint64_t random_seed, job_resolved *out, api_error *e) {
     memset(out, 0, sizeof *out);
@@ -529,6 +564,7 @@ bool job_request_resolve(const api_task *t, const job_request *r, const profile_
     out->gamma_origin = pr.gamma_origin;
     if (r->given & REQ_OUTPUT_SIZE) out->params.output_size = r->output_size;
     if (r->given & REQ_TIMEOUT) out->timeout_s = r->timeout_s;
+    if (!resolve_result(r, &out->result, e)) return false;
     if (t->apply) t->apply(r, &out->params);
     return !t->check || t->check(&out->params, e);
 }
@@ -544,6 +580,11 @@ json_t *job_resolved_json(const job_resolved *res) {
     json_object_set_new(o, "output_size",
                         json_string(q->output_size == I2I_OUTPUT_WORKING ? "working" : "input"));
     json_object_set_new(o, "timeout", res->timeout_s > 0 ? json_real(res->timeout_s) : json_null());
+    json_object_set_new(o, "output_format", json_string(result_format_name(res->result.format)));
+    json_object_set_new(o, "output_quality",
+                        res->result.quality > 0 ? json_integer(res->result.quality) : json_null());
+    json_object_set_new(o, "response_format",
+                        json_string(res->result.inline_b64 ? "b64_json" : "url"));
     if (res->task && res->task->params_json) res->task->params_json(q, o);
     return o;
 }

@@ -6,7 +6,7 @@
  * image_guidance_scale, controlnet_conditioning_scale, seed, scheduler, eta)
  * plus ours (profile, depth, gamma, resolution, output_size, timeout,
  * control_type, low_threshold, high_threshold, image_resolution, scale, color_fix,
- * cfw_weight). Each task (api_task.h) accepts a
+ * cfw_weight, output_format, output_quality, response_format). Each task (api_task.h) accepts a
  * subset; any other field is rejected by name. Parsing checks types and the ranges that do not
  * depend on the profile (400 invalid_parameter for a wrong type, 422 parameter_out_of_range outside
  * a fixed range); job_request_resolve() then merges the request over its profile through
@@ -19,6 +19,7 @@
 #include "i2i_engine.h"
 #include "multipart.h"
 #include "profiles.h"
+#include "result_format.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,13 +48,17 @@ enum {
     REQ_TIMEOUT = 1u << 19,
     REQ_SCALE = 1u << 20,
     REQ_COLOR_FIX = 1u << 21,
-    REQ_CFW_WEIGHT = 1u << 22
+    REQ_CFW_WEIGHT = 1u << 22,
+    REQ_OUTPUT_FORMAT = 1u << 23,
+    REQ_OUTPUT_QUALITY = 1u << 24,
+    REQ_RESPONSE_FORMAT = 1u << 25
 };
 
 /* The fields every job route accepts. */
 #define REQ_COMMON_FIELDS                                                                          \
     (REQ_IMAGE | REQ_PROMPT | REQ_PROFILE | REQ_SCHEDULER | REQ_STEPS | REQ_DEPTH | REQ_SEED |     \
-     REQ_GUIDANCE | REQ_ETA | REQ_GAMMA | REQ_OUTPUT_SIZE | REQ_TIMEOUT)
+     REQ_GUIDANCE | REQ_ETA | REQ_GAMMA | REQ_OUTPUT_SIZE | REQ_TIMEOUT | REQ_OUTPUT_FORMAT |      \
+     REQ_OUTPUT_QUALITY | REQ_RESPONSE_FORMAT)
 
 typedef struct api_task api_task;
 
@@ -82,6 +87,9 @@ typedef struct job_request {
     double scale;     /* upscale's */
     i2i_color_fix color_fix;
     double cfw_weight;
+    result_format output_format; /* how the result is encoded */
+    int output_quality;          /* jpeg / webp */
+    bool response_b64;           /* response_format b64_json */
 } job_request;
 
 /* The parameters a job actually runs with (reported back in job JSON). */
@@ -91,6 +99,7 @@ typedef struct job_resolved {
     i2i_params params;                 /* params.prompt / negative_prompt borrow the request's */
     profile_gamma_origin gamma_origin; /* request, the profile's γ table, or its γ */
     double timeout_s;                  /* 0 = none (the server's maximum still applies) */
+    result_spec result;                /* the result's format and delivery */
 } job_resolved;
 
 void job_request_init(job_request *r);

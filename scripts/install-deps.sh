@@ -8,7 +8,9 @@ PACKAGES=(
   libtorch-dev          # tensor runtime (ATen), used only by engine/shim
   libopenblas0-openmp   # fast BLAS; Debian's default reference BLAS is far slower
   libmicrohttpd-dev libjansson-dev libstb-dev uuid-dev zlib1g-dev
-  libcurl4-openssl-dev libssl-dev   # webhooks: delivery and HMAC-SHA256 signatures
+  libcurl4-openssl-dev  # webhook delivery
+  libssl-dev            # libcrypto: HMAC-SHA256 of webhook signatures and signed result URLs
+  libwebp-dev           # output_format webp
   clang-format python3
   clang libclang-rt-14-dev   # the fuzz smoke: libFuzzer with ASan+UBSan (scripts/fuzz.sh)
   chromium              # the web page test (tests/browser, puppeteer-core from npm)

@@ -7,6 +7,7 @@
 #include "job_service.h"
 #include "metrics.h"
 #include "profiles.h"
+#include "result_url.h"
 #include <stdatomic.h>
 
 typedef enum app_state { APP_LOADING = 0, APP_READY, APP_DRAINING, APP_FAILED } app_state;
@@ -24,6 +25,7 @@ typedef struct app {
     metrics_bundle bundles[8];
     atomic_size_t n_bundles;
     _Atomic(const engine_runner *) engine; /* published with n_bundles */
+    result_urls urls;                      /* public base URL and result URL signing */
 } app;
 
 /* Whether a loaded bundle serves `task` (false while loading). */
@@ -44,5 +46,7 @@ void route_healthz(app *a, http_request *req, const char *id, http_response *res
 void route_readyz(app *a, http_request *req, const char *id, http_response *resp);
 void route_metrics(app *a, http_request *req, const char *id, http_response *resp);
 void route_web(app *a, http_request *req, const char *id, http_response *resp);
+/* POST /v1/images/edits: OpenAI's images.edit shape, answered synchronously. */
+void route_images_edits(app *a, http_request *req, const char *id, http_response *resp);
 
 #endif

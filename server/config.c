@@ -84,6 +84,13 @@ static const opt_spec options[] = {
      "open job event streams (SSE), all clients; they hold no thread (256)"},
     {"event-keepalive", "I2I_EVENT_KEEPALIVE", NUM(OPT_INT, event_keepalive_s), 1, 3600,
      "seconds between keep-alive comments on an idle event stream (15)"},
+    {"public-url", "I2I_PUBLIC_URL", STR(public_url), 0, 0,
+     "base of the absolute URLs in Location and job JSON, e.g. https://img.example.com; "
+     "empty = relative URLs"},
+    {"url-secret", "I2I_URL_SECRET", STR(url_secret), 0, 0,
+     "HMAC-SHA256 key (16..256 bytes) of signed result URLs; empty = random per process"},
+    {"result-url-ttl", "I2I_RESULT_URL_TTL", NUM(OPT_INT, result_url_ttl_s), 1, 86400 * 7,
+     "seconds a signed result URL stays valid (3600)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -108,6 +115,7 @@ void config_defaults(server_config *c) {
     c->request_deadline_s = 30;
     c->max_event_streams = 256;
     c->event_keepalive_s = 15;
+    c->result_url_ttl_s = 3600;
 }
 
 static void print_help(FILE *out) {

@@ -35,6 +35,9 @@ typedef struct server_config {
     int request_deadline_s;     /* most seconds to send one request's headers and body */
     int max_event_streams;      /* open GET /v1/jobs/{id}/events streams, all clients */
     int event_keepalive_s;      /* an idle stream gets a comment line this often */
+    char public_url[256];       /* base of the absolute URLs handed out; "" = relative */
+    char url_secret[257];       /* HMAC key of signed result URLs; "" = random per process */
+    int result_url_ttl_s;       /* lifetime of a signed result URL */
 } server_config;
 
 typedef enum config_result { CONFIG_OK = 0, CONFIG_EXIT_HELP = 1, CONFIG_ERROR = 2 } config_result;

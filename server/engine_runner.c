@@ -1,7 +1,7 @@
 /* Engine calls, the task -> bundle map and the mapping of engine statuses
  * to job error codes. */
 #include "engine_runner.h"
-#include "image_codec.h"
+#include "image_encode.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -168,8 +168,8 @@ static void fail(engine_result *out, i2i_status st, const char *msg) {
 }
 
 void engine_runner_run(const engine_runner *r, const char *task, const i2i_image *in,
-                       const i2i_params *p, i2i_progress_fn progress, void *user,
-                       engine_result *out) {
+                       const i2i_params *p, const result_spec *enc, i2i_progress_fn progress,
+                       void *user, engine_result *out) {
     memset(out, 0, sizeof *out);
     const i2i_bundle *b = bundle_for(r, task);
     if (!b) return fail(out, I2I_ERR_MODEL, "no bundle serves this task");
@@ -180,11 +180,12 @@ void engine_runner_run(const engine_runner *r, const char *task, const i2i_image
         i2i_image_free(&result);
         return fail(out, st, err);
     }
-    image_codec_status cs = image_encode_png(&result, &out->png, &out->png_len, err, sizeof err);
+    bool encoded = image_encode(&result, enc, &out->image, &out->image_len, err, sizeof err);
     out->width = result.width;
     out->height = result.height;
+    out->content_type = result_format_content_type(enc->format);
     i2i_image_free(&result);
-    if (cs != IMAGE_OK) {
+    if (!encoded) {
         out->error_code = "internal";
         snprintf(out->error_message, sizeof out->error_message, "%s", err);
         return;

@@ -1,12 +1,13 @@
 /* The server's only door into the engine: load the bundles once (one per
  * task), run a job on its task's bundle with a progress callback, get back a
- * PNG. Everything else in server/ is engine-agnostic and testable without a
- * model. */
+ * result encoded as the job asked (PNG, JPEG or WebP). Everything else in server/ is
+ * engine-agnostic and testable without a model. */
 #ifndef I2I_SERVER_ENGINE_RUNNER_H
 #define I2I_SERVER_ENGINE_RUNNER_H
 
 #include "i2i_engine.h"
 #include "profile.h"
+#include "result_format.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,8 +21,9 @@ typedef struct engine_result {
     bool canceled;
     const char *error_code; /* stable code for job.error when !ok */
     char error_message[256];
-    uint8_t *png; /* malloc'd */
-    size_t png_len;
+    uint8_t *image; /* malloc'd, encoded as asked */
+    size_t image_len;
+    const char *content_type; /* static: "image/png", ... */
     int width, height;
 } engine_result;
 
@@ -58,8 +60,9 @@ bool engine_runner_working_size(const engine_runner *r, const char *task, int w,
 /* Per worker thread, before its first job. 0 leaves the default. */
 void engine_runner_set_threads(int n);
 
+/* Runs the job and encodes its result once, as enc says. */
 void engine_runner_run(const engine_runner *r, const char *task, const i2i_image *in,
-                       const i2i_params *p, i2i_progress_fn progress, void *user,
-                       engine_result *out);
+                       const i2i_params *p, const result_spec *enc, i2i_progress_fn progress,
+                       void *user, engine_result *out);
 
 #endif

@@ -175,6 +175,33 @@ static bool authorized(http_server *s, struct MHD_Connection *c, http_request *r
     return true;
 }
 
+/* A signed result URL (?exp=&sig=) stands in for the bearer token: the
+ * signature binds the job id, so the request may fetch that job's result
+ * whoever owns it. A wrong or expired one is 403 even with a token, so a
+ * broken link is never mistaken for a working one. Returns true when it
+ * answered. */
+static bool refuse_signed(http_server *s, struct MHD_Connection *c, conn_ctx *ctx,
+                          enum MHD_Result *ret) {
+    const char *sig = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "sig");
+    const char *exp = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "exp");
+    result_sig v = result_urls_verify(&s->app->urls, ctx->match.id, exp, sig, job_service_now());
+    if (v == RESULT_SIG_VALID) {
+        ctx->req.sees_all = true;
+        return false;
+    }
+    *ret = send_error(s, c, ctx, API_ERR_FORBIDDEN,
+                      v == RESULT_SIG_EXPIRED ? "this signed result URL has expired; get a new "
+                                                "one from the job's result.url"
+                                              : "the result URL's signature is not valid");
+    return true;
+}
+
+static bool is_signed_result(struct MHD_Connection *c, const conn_ctx *ctx) {
+    return ctx->match.route == ROUTE_JOB_RESULT &&
+           (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "sig") ||
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "exp"));
+}
+
 /* Everything that can be refused from the headers alone is refused here,
  * before a byte of the body is read. Returns true when it answered. */
 static bool refuse_early(http_server *s, struct MHD_Connection *c, conn_ctx *ctx,
@@ -195,7 +222,9 @@ static bool refuse_early(http_server *s, struct MHD_Connection *c, conn_ctx *ctx
         *ret = send_error(s, c, ctx, API_ERR_METHOD_NOT_ALLOWED, msg);
         return true;
     }
-    if (ctx->match.needs_auth && !authorized(s, c, &ctx->req)) {
+    if (is_signed_result(c, ctx)) {
+        if (refuse_signed(s, c, ctx, ret)) return true;
+    } else if (ctx->match.needs_auth && !authorized(s, c, &ctx->req)) {
         *ret = send_error(s, c, ctx, API_ERR_UNAUTHORIZED, "a valid bearer token is required");
         return true;
     }

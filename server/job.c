@@ -25,7 +25,7 @@ void job_unref(job *j) {
     if (!j || --j->refs > 0) return;
     job_request_free(&j->req);
     free(j->input.rgb);
-    free(j->png);
+    free(j->result);
     free(j);
 }
 
@@ -47,6 +47,7 @@ void job_fill_view(const job *j, job_view *v) {
     }
     v->result_width = j->out_width;
     v->result_height = j->out_height;
+    v->result_type = j->result_type;
     v->input_width = j->input_width;
     v->input_height = j->input_height;
     v->working_width = j->working_width;

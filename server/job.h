@@ -32,8 +32,9 @@ typedef struct job {
     int input_width, input_height;     /* the decoded (upright) input's size */
     int working_width, working_height; /* the size it runs at */
     double timeout_s;                  /* 0 = none */
-    uint8_t *png;                      /* result */
-    size_t png_len;
+    uint8_t *result;                   /* the encoded result, set once when the job succeeds */
+    size_t result_len;
+    const char *result_type; /* its media type (static) */
     int out_width, out_height;
     char error_code[32];
     char error_message[256];

@@ -291,19 +291,19 @@ json_t *job_service_job_json(job_service *s, const char *id, const char *owner, 
 }
 
 lookup_result job_service_result(job_service *s, const char *id, const char *owner,
-                                 job_status *status, uint8_t **png, size_t *png_len) {
+                                 job_status *status, job_result_copy *out) {
     lookup_result lr;
-    *png = NULL;
-    *png_len = 0;
+    memset(out, 0, sizeof *out);
     pthread_mutex_lock(&s->mu);
     job *j = lookup_locked(s, id, owner, &lr);
     if (j) {
         *status = j->status;
-        if (j->status == JOB_SUCCEEDED && j->png) {
-            *png = malloc(j->png_len);
-            if (*png) {
-                memcpy(*png, j->png, j->png_len);
-                *png_len = j->png_len;
+        if (j->status == JOB_SUCCEEDED && j->result) {
+            out->bytes = malloc(j->result_len);
+            if (out->bytes) {
+                memcpy(out->bytes, j->result, j->result_len);
+                out->len = j->result_len;
+                out->content_type = j->result_type;
             }
         }
     }
@@ -472,11 +472,12 @@ void job_service_finish(job_service *s, job *j, engine_result *r) {
     double run_s = j->finished_at - j->started_at;
     if (r->ok) {
         j->status = JOB_SUCCEEDED;
-        j->png = r->png;
-        j->png_len = r->png_len;
+        j->result = r->image;
+        j->result_len = r->image_len;
+        j->result_type = r->content_type;
         j->out_width = r->width;
         j->out_height = r->height;
-        r->png = NULL;
+        r->image = NULL;
         s->avg_run_s = 0.8 * s->avg_run_s + 0.2 * run_s;
     } else if (r->canceled) {
         record_stop(j);

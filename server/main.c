@@ -168,6 +168,13 @@ static profile_set *load_profiles(const server_config *cfg) {
 }
 
 static int run(server_config *cfg) {
+    static result_urls urls; /* checked before anything starts: a bad URL is configuration */
+    char uerr[300];
+    if (!result_urls_init(&urls, cfg->public_url, cfg->url_secret, cfg->result_url_ttl_s,
+                          cfg->api_keys[0] || cfg->admin_key[0], uerr, sizeof uerr)) {
+        fprintf(stderr, "i2i-serve: %s\n", uerr);
+        return 2;
+    }
     if (!access_log_open(cfg->access_log)) {
         fprintf(stderr, "i2i-serve: cannot open access log %s\n", cfg->access_log);
         return 2;
@@ -188,7 +195,7 @@ static int run(server_config *cfg) {
         return 1;
     }
     static app a; /* holds the bundle table; static keeps it off the stack */
-    a = (app){.cfg = cfg, .jobs = jobs, .metrics = m};
+    a = (app){.cfg = cfg, .jobs = jobs, .metrics = m, .urls = urls};
     atomic_init(&a.n_bundles, 0);
     atomic_init(&a.engine, NULL);
     atomic_init(&a.profiles, profiles);

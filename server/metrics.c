@@ -51,6 +51,7 @@ static const char *const route_labels[ROUTE_TASK_FIRST] = {"/v1/jobs/{id}",
                                                            "/readyz",
                                                            "/metrics",
                                                            "/ (web page)",
+                                                           "/v1/images/edits",
                                                            "other"};
 
 const char *metrics_route_label(metrics_route r) {

@@ -70,10 +70,22 @@ static bool match_task_route(const char *path, const char *method, route_match *
     return true;
 }
 
+/* POST /v1/images/edits (OpenAI's shape): a body-reading route outside the
+ * task table. */
+static bool match_openai_route(const char *path, const char *method, route_match *out) {
+    if (strcmp(path, "/v1/images/edits") != 0) return false;
+    out->route = ROUTE_IMAGES_EDITS;
+    out->allow = "POST, OPTIONS";
+    out->needs_auth = true;
+    out->handler = strcmp(method, "POST") == 0 ? route_images_edits : NULL;
+    out->reads_body = out->handler != NULL;
+    return true;
+}
+
 bool router_match(const char *path, const char *method, route_match *out) {
     memset(out, 0, sizeof *out);
     out->route = ROUTE_OTHER;
-    if (match_task_route(path, method, out)) return true;
+    if (match_task_route(path, method, out) || match_openai_route(path, method, out)) return true;
     /* HEAD is served by the GET handler; the front end drops the body */
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {

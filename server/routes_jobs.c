@@ -4,7 +4,10 @@
 #include "job_request.h"
 #include "http_parse.h"
 #include "image_codec.h"
+#include "image_encode.h"
+#include "job_present.h"
 #include "multipart.h"
+#include "routes_submit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +96,14 @@ static bool check_result_size(app *a, const job_resolved *res, const image_info 
                             oh, (long long)a->cfg->max_output_pixels);
         return false;
     }
+    if (res->result.format == RESULT_WEBP &&
+        (ow > IMAGE_ENCODE_WEBP_MAX_SIDE || oh > IMAGE_ENCODE_WEBP_MAX_SIDE)) {
+        http_response_error(resp, API_ERR_IMAGE_TOO_LARGE,
+                            "the result would be %dx%d; WebP holds at most %d px per side (use "
+                            "output_format png or jpeg)",
+                            ow, oh, IMAGE_ENCODE_WEBP_MAX_SIDE);
+        return false;
+    }
     return true;
 }
 
@@ -150,25 +161,28 @@ static bool decode_image(app *a, const job_request *er, job_resolved *res, int w
     return rs == I2I_OK;
 }
 
-/* The answer for a submitted job: the PNG itself when the job succeeded
- * and the client accepts it, else the job JSON (200 once final). */
+/* The answer for a submitted job: the image itself when the job succeeded
+ * and Accept names its format (or image/star), else the job JSON (200 once
+ * final). */
 static void answer_job(app *a, http_request *req, const char *id, http_response *resp) {
     lookup_result lr;
-    if (api_accepts_png(http_request_header(req, "Accept"))) {
+    const char *accept = http_request_header(req, "Accept");
+    if (accept) {
         job_status st;
-        uint8_t *png;
-        size_t len;
-        lr = job_service_result(a->jobs, id, viewer(req), &st, &png, &len);
-        if (png) {
-            http_response_bytes(resp, 200, "image/png", png, len);
+        job_result_copy r;
+        job_service_result(a->jobs, id, viewer(req), &st, &r);
+        if (r.bytes && api_accepts_media(accept, r.content_type, false)) {
+            http_response_bytes(resp, 200, r.content_type, r.bytes, r.len);
             return;
         }
+        free(r.bytes);
     }
     json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
     if (!o) {
         lookup_error(resp, lr, id);
         return;
     }
+    job_present(a, o, true);
     job_status st = JOB_QUEUED;
     job_status_parse(json_string_value(json_object_get(o, "status")), &st);
     http_response_json(resp, job_status_is_final(st) ? 200 : 202, o);
@@ -178,18 +192,18 @@ static void answer_job(app *a, http_request *req, const char *id, http_response 
  * front end parks the connection rather than a thread. */
 static void answer_submitted(app *a, http_request *req, const char *id, bool replayed,
                              http_response *resp) {
-    char location[64];
-    snprintf(location, sizeof location, "/v1/jobs/%s", id);
+    char path[64], location[RESULT_URL_MAX];
+    snprintf(path, sizeof path, "/v1/jobs/%s", id);
+    result_urls_absolute(&a->urls, path, location, sizeof location);
     http_response_header(resp, "Location", location);
     if (replayed) http_response_header(resp, "Idempotent-Replayed", "true");
     int wait = api_parse_prefer_wait(http_request_header(req, "Prefer"), a->cfg->wait_max_s);
     if (wait <= 0) { /* 202 whatever its state, as a plain submission */
         lookup_result lr;
         json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
-        if (!o)
-            lookup_error(resp, lr, id);
-        else
-            http_response_json(resp, 202, o);
+        if (!o) return lookup_error(resp, lr, id);
+        job_present(a, o, true);
+        http_response_json(resp, 202, o);
         return;
     }
     char applied[32];
@@ -201,7 +215,7 @@ static void answer_submitted(app *a, http_request *req, const char *id, bool rep
 }
 
 static void submit(app *a, http_request *req, job_request *er, const job_resolved *res,
-                   i2i_image *img, uint64_t hash, http_response *resp) {
+                   i2i_image *img, uint64_t hash, job_submitted_fn answer, http_response *resp) {
     char id[37] = "";
     int retry_after = 1;
     const char *key = http_request_header(req, "Idempotency-Key");
@@ -217,7 +231,7 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
     case SUBMIT_CREATED:
     case SUBMIT_REPLAYED:
         snprintf(req->job_id, sizeof req->job_id, "%s", id);
-        answer_submitted(a, req, id, sr == SUBMIT_REPLAYED, resp);
+        answer(a, req, id, sr == SUBMIT_REPLAYED, resp);
         return;
     case SUBMIT_QUEUE_FULL:
         snprintf(ra, sizeof ra, "%d", retry_after);
@@ -246,8 +260,7 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
     }
 }
 
-/* Refusals before any parsing: loading, draining, or no bundle for the task. */
-static bool task_accepts(app *a, const api_task *t, http_response *resp) {
+bool route_task_accepts(app *a, const api_task *t, http_response *resp) {
     const int state = atomic_load(&a->state);
     if (state == APP_DRAINING) {
         metrics_job_rejected(a->metrics, t->name, "draining");
@@ -279,39 +292,56 @@ void route_submit(app *a, http_request *req, const char *id, http_response *resp
         http_response_error(resp, API_ERR_NOT_FOUND, "no such route");
         return;
     }
-    if (!task_accepts(a, t, resp)) return;
+    if (!route_task_accepts(a, t, resp)) return;
     job_request er;
     job_request_init(&er);
+    if (parse_body(t, req, &er, resp)) route_submit_request(a, req, t, &er, answer_submitted, resp);
+    job_request_free(&er);
+}
+
+void route_submit_request(app *a, http_request *req, const api_task *t, job_request *er,
+                          job_submitted_fn answer, http_response *resp) {
     job_resolved res;
     api_error e = {0};
     i2i_image img = {0};
-    if (!parse_body(t, req, &er, resp)) goto out;
-    if (!job_request_resolve(t, &er, atomic_load(&a->profiles), random_seed(), &res, &e)) {
+    if (!job_request_resolve(t, er, atomic_load(&a->profiles), random_seed(), &res, &e)) {
         http_response_error(resp, e.code, "%s", e.message);
-        goto out;
+        return;
     }
     const double cap = a->cfg->job_timeout_max_s;
     if (cap > 0 && (res.timeout_s <= 0 || res.timeout_s > cap)) res.timeout_s = cap;
     int ww, wh;
-    if (!check_header(a, &er, &res, &ww, &wh, resp) ||
-        !decode_image(a, &er, &res, ww, wh, &img, resp))
-        goto out;
-    uint64_t hash = job_request_hash(t, &er);
-    job_request_drop_image(&er); /* the decoded pixels are all the job needs */
-    submit(a, req, &er, &res, &img, hash, resp);
-out:
+    if (!check_header(a, er, &res, &ww, &wh, resp) ||
+        !decode_image(a, er, &res, ww, wh, &img, resp))
+        return;
+    uint64_t hash = job_request_hash(t, er);
+    job_request_drop_image(er); /* the decoded pixels are all the job needs */
+    submit(a, req, er, &res, &img, hash, answer, resp);
     free(img.rgb);
-    job_request_free(&er);
 }
 
 void route_job_get(app *a, http_request *req, const char *id, http_response *resp) {
     lookup_result lr;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
     json_t *o = job_service_job_json(a->jobs, id, viewer(req), &lr);
-    if (!o)
-        lookup_error(resp, lr, id);
-    else
-        http_response_json(resp, 200, o);
+    if (!o) return lookup_error(resp, lr, id);
+    job_present(a, o, true);
+    http_response_json(resp, 200, o);
+}
+
+/* The stored result, when Accept allows its format (absent, or naming it,
+ * image/star or star/star); it is encoded once, so nothing else is on offer. */
+static void send_result(http_request *req, job_result_copy *r, http_response *resp) {
+    const char *accept = http_request_header(req, "Accept");
+    if (accept && !api_accepts_media(accept, r->content_type, true)) {
+        http_response_error(resp, API_ERR_NOT_ACCEPTABLE,
+                            "the result is %s (its job's output_format); Accept does not "
+                            "allow it",
+                            r->content_type);
+        free(r->bytes);
+        return;
+    }
+    http_response_bytes(resp, 200, r->content_type, r->bytes, r->len);
 }
 
 /* The stream itself is the front end's (http_server.c, event_streams.c);
@@ -342,14 +372,13 @@ void route_job_events(app *a, http_request *req, const char *id, http_response *
 
 void route_job_result(app *a, http_request *req, const char *id, http_response *resp) {
     job_status st = JOB_QUEUED;
-    uint8_t *png;
-    size_t len;
+    job_result_copy r;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
-    lookup_result lr = job_service_result(a->jobs, id, viewer(req), &st, &png, &len);
+    lookup_result lr = job_service_result(a->jobs, id, viewer(req), &st, &r);
     if (lr != LOOKUP_FOUND)
         lookup_error(resp, lr, id);
-    else if (png)
-        http_response_bytes(resp, 200, "image/png", png, len);
+    else if (r.bytes)
+        send_result(req, &r, resp);
     else if (!job_status_is_final(st))
         http_response_error(resp, API_ERR_NOT_FINISHED, "job %s is %s; poll /v1/jobs/%s", id,
                             job_status_name(st), id);
@@ -365,10 +394,10 @@ void route_job_cancel(app *a, http_request *req, const char *id, http_response *
     bool was_running;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
     json_t *o = job_service_cancel(a->jobs, id, viewer(req), &lr, &was_running);
-    if (!o)
-        lookup_error(resp, lr, id);
-    else /* 202: a running job stops at its next denoising step */
-        http_response_json(resp, was_running ? 202 : 200, o);
+    if (!o) return lookup_error(resp, lr, id);
+    job_present(a, o, true);
+    /* 202: a running job stops at its next denoising step */
+    http_response_json(resp, was_running ? 202 : 200, o);
 }
 
 void route_jobs_list(app *a, http_request *req, const char *id, http_response *resp) {
@@ -391,5 +420,7 @@ void route_jobs_list(app *a, http_request *req, const char *id, http_response *r
                             "limit must be an integer in [1, 1000]");
         return;
     }
-    http_response_json(resp, 200, job_service_list(a->jobs, viewer(req), filter, (size_t)limit));
+    json_t *list = job_service_list(a->jobs, viewer(req), filter, (size_t)limit);
+    if (list) job_present_list(a, list);
+    http_response_json(resp, 200, list);
 }

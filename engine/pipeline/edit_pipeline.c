@@ -78,9 +78,12 @@ static i2i_status working_image(const i2i_image *in, const i2i_params *p, i2i_im
     return I2I_OK;
 }
 
-/* [3, 77, W] context: the prompt's hidden states, then "" twice. */
-static ts_tensor *encode_text(const i2i_bundle *b, const char *prompt, char *err, size_t n) {
-    const char *texts[2] = {prompt, ""};
+/* [3, 77, W] context: the prompt's hidden states, then the unconditional
+ * text's twice, for the (I,∅) and (∅,∅) rows (diffusers' IP2P pipeline puts
+ * negative_prompt there; "" without one, as InstructPix2Pix trained). */
+static ts_tensor *encode_text(const i2i_bundle *b, const char *prompt, const char *negative,
+                              char *err, size_t n) {
+    const char *texts[2] = {prompt, negative ? negative : ""};
     ts_tensor *h = pipeline_encode_texts(b, texts, 2, err, n);
     if (!h) return NULL;
     ts_tensor *rows[3] = {ts_narrow(h, 0, 0, 1), ts_narrow(h, 0, 1, 1), ts_narrow(h, 0, 1, 1)};
@@ -119,7 +122,7 @@ static i2i_status run_edit(edit_job *j, const i2i_params *p, const image_frame *
                            char *err, size_t n) {
     const i2i_bundle *b = j->b;
     ts_tensor *pixels = image_frame_to_tensor(f);
-    j->context = encode_text(b, p->prompt, err, n);
+    j->context = encode_text(b, p->prompt, p->negative_prompt, err, n);
     if (!j->context && !ts_failed()) return I2I_ERR_INVALID;
     j->image_latents = encode_image(b, pixels);
     if (ts_failed()) return snprintf(err, n, "%s", ts_last_error()), I2I_ERR_INTERNAL;

@@ -181,6 +181,39 @@ call 200 GET /v1/jobs "/v1/jobs?status=succeeded&limit=5" "${A[@]}"
 call 200 DELETE "$JOB" "/v1/jobs/$DONE" "${A[@]}"
 call 200 POST /v1/edit /v1/edit "${A[@]}" -H "Prefer: wait=50" -H "Accept: image/png" "${ONE[@]}"
 
+# result formats: jpeg inline (b64_json) with a signed URL, webp as the
+# image itself; 406 when Accept excludes the format; 403 for a bad signature
+call 200 POST /v1/edit /v1/edit "${A[@]}" -H "Prefer: wait=50" "${ONE[@]}" -F output_format=jpeg \
+    -F response_format=b64_json
+FJ=$(jget "$WORK/body" "j['id']")
+check "jpeg job inline" [ "$(jget "$WORK/body" "(j['result']['content_type'], len(j['result']['b64_json']) > 100)")" = "('image/jpeg', True)" ]
+SIGNED=$(jget "$WORK/body" "j['result']['url']")
+call 200 GET "$JOB" "/v1/jobs/$FJ" "${A[@]}"
+call 200 GET "$RESULT" "/v1/jobs/$FJ/result" "${A[@]}"
+check "jpeg result" [ "$(header Content-Type)" = image/jpeg ]
+call 200 GET "$RESULT" "$SIGNED"
+check "signed URL without a token: the jpeg" [ "$(header Content-Type)" = image/jpeg ]
+call 403 GET "$RESULT" "/v1/jobs/$FJ/result?exp=1&sig=AAAA"
+call 406 GET "$RESULT" "/v1/jobs/$FJ/result" "${A[@]}" -H "Accept: image/webp"
+call 200 POST /v1/edit /v1/edit "${A[@]}" -H "Prefer: wait=50" -H "Accept: image/webp" "${ONE[@]}" \
+    -F output_format=webp -F output_quality=60
+check "webp answered as the image" [ "$(header Content-Type)" = image/webp ]
+
+# the OpenAI-shaped route: b64_json and url answers, and its refusals
+OAI=(-F image=@"$WORK/in.png" -F prompt="make it autumn" -F num_inference_steps=1)
+call 200 POST /v1/images/edits /v1/images/edits "${A[@]}" "${OAI[@]}" -F n=1 -F response_format=b64_json \
+    -F model=dall-e-2 -F size=auto
+check "images.edit: b64_json" [ "$(jget "$WORK/body" "(len(j['data']), 'b64_json' in j['data'][0], j['size'])")" = "(1, True, '64x48')" ]
+call 200 POST /v1/images/edits /v1/images/edits "${A[@]}" "${OAI[@]}" -F output_format=jpeg
+check "images.edit: a signed url by default" [ "$(jget "$WORK/body" "'&sig=' in j['data'][0]['url']")" = True ]
+call 400 POST /v1/images/edits /v1/images/edits "${A[@]}" "${OAI[@]}" -F size=512x512
+call 400 POST /v1/images/edits /v1/images/edits "${A[@]}" -F image=@"$WORK/in.png"
+call 415 POST /v1/images/edits /v1/images/edits "${A[@]}" -H "Content-Type: application/json" --data-binary @"$WORK/req.json"
+call 422 POST /v1/images/edits /v1/images/edits "${A[@]}" "${OAI[@]}" -F model=no-such-model
+call 401 POST /v1/images/edits /v1/images/edits "${OAI[@]}"
+call 405 GET /v1/images/edits /v1/images/edits "${A[@]}"
+call 204 OPTIONS /v1/images/edits /v1/images/edits
+
 # multipart without waiting -> 202; replayed and conflicting Idempotency-Key
 call 202 POST /v1/edit /v1/edit "${A[@]}" -H "Idempotency-Key: k-1" "${ONE[@]}"
 ID=$(jget "$WORK/body" "j['id']")
@@ -194,7 +227,7 @@ check "job $ID finishes" poll "$ID" succeeded
 # same request replayed (Idempotency-Key) with Accept: image/png -> 200 PNG
 call 202 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}" -F negative_prompt=blurry
 CID=$(jget "$WORK/body" "j['id']")
-check "control job has the control parameters" [ "$(jget "$WORK/body" "(j['task'], j['profile'], sorted(j['parameters']))")" = "('control', 'control', ['control_type', 'controlnet_conditioning_scale', 'depth', 'eta', 'gamma', 'gamma_source', 'guidance_scale', 'high_threshold', 'image_resolution', 'low_threshold', 'negative_prompt', 'num_inference_steps', 'output_size', 'prompt', 'scheduler', 'seed', 'timeout'])" ]
+check "control job has the control parameters" [ "$(jget "$WORK/body" "(j['task'], j['profile'], sorted(j['parameters']))")" = "('control', 'control', ['control_type', 'controlnet_conditioning_scale', 'depth', 'eta', 'gamma', 'gamma_source', 'guidance_scale', 'high_threshold', 'image_resolution', 'low_threshold', 'negative_prompt', 'num_inference_steps', 'output_format', 'output_quality', 'output_size', 'prompt', 'response_format', 'scheduler', 'seed', 'timeout'])" ]
 check "control job $CID finishes" poll "$CID" succeeded
 call 200 GET "$JOB" "/v1/jobs/$CID" "${A[@]}"
 check "finished control job: result 64x64, defaults filled in" [ "$(jget "$WORK/body" "(j['result']['width'], j['result']['height'], j['parameters']['control_type'], j['parameters']['low_threshold'], j['parameters']['high_threshold'], j['parameters']['guidance_scale'])")" = "(64, 64, 'canny', 100, 200, 9.0)" ]

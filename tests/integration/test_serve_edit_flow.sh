@@ -106,6 +106,21 @@ reqs=[l for l in lines if 'request_id' in l]
 assert reqs and all(l['status'] for l in reqs)
 assert any(l.get('job_id')==sys.argv[2] for l in reqs)" "$LOG" "$ID"
 
+# negative_prompt: IP2P's unconditional text (the (I,∅) and (∅,∅) rows): it
+# changes the result of the same seed; "" is the same as none
+NEG=(-H "Prefer: wait=50" -H "Accept: image/png" -F image=@"$WORK/in.png" -F prompt="make it autumn"
+    -F num_inference_steps=2 -F seed=21)
+req POST /v1/edit "${NEG[@]}" >/dev/null
+cp "$WORK/body" "$WORK/plain.png"
+req POST /v1/edit "${NEG[@]}" -F negative_prompt="" >/dev/null
+check "negative_prompt \"\" is the default (same PNG)" cmp -s "$WORK/body" "$WORK/plain.png"
+code=$(req POST /v1/edit "${NEG[@]}" -F negative_prompt="blurry, low quality")
+check "negative_prompt: 200 PNG of the input's size (got $code)" [ "$(png_size "$WORK/body")" = "64 48" ]
+differs() { ! cmp -s "$1" "$2"; }
+check "negative_prompt changes the result" differs "$WORK/body" "$WORK/plain.png"
+code=$(req POST /v1/edit -F image=@"$WORK/in.png" -F prompt=x -F negative_prompt=blurry -F num_inference_steps=1)
+check "negative_prompt echoed in the job" [ "$(jget "$WORK/body" "j['parameters']['negative_prompt']")" = blurry ]
+
 stop_server
 check "SIGTERM exit 0" [ "$SERVER_RC" -eq 0 ]
 finish

@@ -41,6 +41,13 @@ static void test_accept(void) {
     CHECK(!api_accepts_png("image/png;q=0"));
     CHECK(!api_accepts_png("application/json"));
     CHECK(!api_accepts_png("image/pngx"));
+    CHECK(api_accepts_media("image/*", "image/webp", false));
+    CHECK(api_accepts_media("text/html, image/jpeg;q=0.8", "image/jpeg", false));
+    CHECK(!api_accepts_media("*/*", "image/jpeg", false)); /* curl's default keeps JSON */
+    CHECK(api_accepts_media("*/*", "image/jpeg", true));
+    CHECK(!api_accepts_media("image/*;q=0", "image/webp", true));
+    CHECK(!api_accepts_media("image/png", "image/webp", true));
+    CHECK(!api_accepts_media("application/*", "image/webp", true));
 }
 
 static void test_auth(void) {

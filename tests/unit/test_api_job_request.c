@@ -129,7 +129,11 @@ static void test_multipart(void) {
                {"guidance_scale", "7.5x", "number", API_ERR_INVALID_PARAMETER},
                {"seed", "-3", "seed", API_ERR_OUT_OF_RANGE},
                {"eta", "2", "eta", API_ERR_OUT_OF_RANGE},
-               {"negative_prompt", "x", "negative_prompt", API_ERR_UNKNOWN_FIELD},
+               {"control_type", "raw", "control_type", API_ERR_UNKNOWN_FIELD},
+               {"output_format", "gif", "output_format", API_ERR_INVALID_PARAMETER},
+               {"output_quality", "0", "output_quality", API_ERR_OUT_OF_RANGE},
+               {"output_quality", "80.5", "integer", API_ERR_INVALID_PARAMETER},
+               {"response_format", "xml", "response_format", API_ERR_INVALID_PARAMETER},
                /* what JSON refuses, a form refuses: strtod would read these */
                {"depth", "0x9", "integer", API_ERR_INVALID_PARAMETER},
                {"seed", "0x1p4", "integer", API_ERR_INVALID_PARAMETER},

@@ -44,9 +44,12 @@ const job = {
     resolution: 512,
     output_size: "input",
     timeout: null,
+    output_format: "png",
+    output_quality: null,
+    response_format: "url",
   },
   error: null,
-  result: { content_type: "image/png", width: 64, height: 48 },
+  result: { content_type: "image/png", width: 64, height: 48, url: `/v1/jobs/${ID}/result` },
   sizes: { input: { width: 64, height: 48 }, working: { width: 64, height: 64 } },
   links: { self: `/v1/jobs/${ID}`, result: `/v1/jobs/${ID}/result` },
 };

@@ -160,6 +160,12 @@ function checkBody(ajv, doc, media, mediaKey, body) {
     }
   } else if (type === "image/png") {
     if (body.length < 8 || !body.subarray(0, 8).equals(PNG_SIGNATURE)) problems.push("body is not a PNG");
+  } else if (type === "image/jpeg") {
+    if (body.length < 4 || body[0] !== 0xff || body[1] !== 0xd8 || body[2] !== 0xff)
+      problems.push("body is not a JPEG");
+  } else if (type === "image/webp") {
+    const riff = body.length >= 12 && body.subarray(0, 4).toString("latin1") === "RIFF";
+    if (!riff || body.subarray(8, 12).toString("latin1") !== "WEBP") problems.push("body is not a WebP");
   } else if (type.startsWith("text/")) {
     const text = new TextDecoder("utf-8", { fatal: true });
     let value;
