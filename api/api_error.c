@@ -38,6 +38,7 @@ static const code_entry codes[API_ERR_COUNT_] = {
     [API_ERR_FORBIDDEN] = {"forbidden", 403},
     [API_ERR_NOT_ACCEPTABLE] = {"not_acceptable", 406},
     [API_ERR_WAIT_TIMEOUT] = {"wait_timeout", 504},
+    [API_ERR_WEBHOOK_NOT_ALLOWED] = {"webhook_not_allowed", 422},
 };
 
 const char *api_error_code_name(api_error_code code) {

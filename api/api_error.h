@@ -35,6 +35,7 @@ typedef enum api_error_code {
     API_ERR_FORBIDDEN,              /* 403 a signed result URL that is wrong or expired */
     API_ERR_NOT_ACCEPTABLE,         /* 406 Accept excludes the result's format */
     API_ERR_WAIT_TIMEOUT,           /* 504 a synchronous route's job is still running */
+    API_ERR_WEBHOOK_NOT_ALLOWED,    /* 422 a webhook URL that is malformed or not allowed */
     API_ERR_COUNT_
 } api_error_code;
 

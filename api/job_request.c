@@ -2,6 +2,7 @@
  * formats and every task, so a field's name, type and range are stated once;
  * a task only says which fields it takes. */
 #include "job_request.h"
+#include "webhook_fields.h"
 #include "api_task.h"
 #include "canny.h"
 #include "base64.h"
@@ -57,6 +58,8 @@ static const field_spec fields[] = {
     {"output_format", F_STRING, REQ_OUTPUT_FORMAT, 0, 0},
     {"output_quality", F_INT, REQ_OUTPUT_QUALITY, RESULT_QUALITY_MIN, RESULT_QUALITY_MAX},
     {"response_format", F_STRING, REQ_RESPONSE_FORMAT, 0, 0},
+    {"webhook", F_STRING, REQ_WEBHOOK, 0, 0},
+    {"webhook_events_filter", F_STRING, REQ_WEBHOOK_EVENTS, 0, 0},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -68,6 +71,7 @@ void job_request_free(job_request *r) {
     free(r->prompt);
     free(r->negative_prompt);
     free(r->image);
+    free(r->webhook);
     memset(r, 0, sizeof *r);
 }
 
@@ -213,6 +217,13 @@ static bool set_string(job_request *r, const field_spec *f, const char *v, size_
         return set_prompt(&r->prompt, f, v, len, e);
     case REQ_NEGATIVE_PROMPT:
         return set_prompt(&r->negative_prompt, f, v, len, e);
+    case REQ_WEBHOOK:
+        if (len == 0 || len > API_WEBHOOK_URL_MAX)
+            return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                                 "webhook must be a URL of 1 to %d bytes", API_WEBHOOK_URL_MAX);
+        return (r->webhook = copy_text(v, len, e)) != NULL;
+    case REQ_WEBHOOK_EVENTS:
+        return api_webhook_events_parse(v, len, &r->webhook_events, e);
     case REQ_CONTROL_TYPE:
     case REQ_OUTPUT_SIZE:
     case REQ_COLOR_FIX:
@@ -351,6 +362,8 @@ static bool json_field(job_request *r, const field_spec *f, json_t *v, api_error
     case F_IMAGE:
         return json_image(r, v, e);
     case F_STRING:
+        if (f->given_bit == REQ_WEBHOOK_EVENTS && json_is_array(v))
+            return api_webhook_events_from_json(v, &r->webhook_events, e);
         if (!json_is_string(v))
             return api_error_set(e, API_ERR_INVALID_PARAMETER, "%s must be a string", f->name);
         return set_string(r, f, json_string_value(v), json_string_length(v), e);
@@ -483,6 +496,8 @@ uint64_t job_request_hash(const api_task *t, const job_request *r) {
     h = fnv1a(h, &r->output_format, sizeof r->output_format);
     h = fnv1a(h, &r->output_quality, sizeof r->output_quality);
     h = fnv1a(h, &r->response_b64, sizeof r->response_b64);
+    if (r->webhook) h = fnv1a(h, r->webhook, strlen(r->webhook));
+    h = fnv1a(h, &r->webhook_events, sizeof r->webhook_events);
     return fnv1a(h, &r->timeout_s, sizeof r->timeout_s);
 }
 
@@ -565,6 +580,13 @@ bool job_request_resolve(const api_task *t, const job_request *r, const profile_
     if (r->given & REQ_OUTPUT_SIZE) out->params.output_size = r->output_size;
     if (r->given & REQ_TIMEOUT) out->timeout_s = r->timeout_s;
     if (!resolve_result(r, &out->result, e)) return false;
+    if ((r->given & REQ_WEBHOOK_EVENTS) && !r->webhook)
+        return api_error_set(e, API_ERR_INVALID_PARAMETER,
+                             "webhook_events_filter is given without a webhook");
+    out->webhook = r->webhook;
+    out->webhook_events = !r->webhook                       ? 0
+                          : (r->given & REQ_WEBHOOK_EVENTS) ? r->webhook_events
+                                                            : API_WEBHOOK_ALL;
     if (t->apply) t->apply(r, &out->params);
     return !t->check || t->check(&out->params, e);
 }
@@ -585,6 +607,9 @@ json_t *job_resolved_json(const job_resolved *res) {
                         res->result.quality > 0 ? json_integer(res->result.quality) : json_null());
     json_object_set_new(o, "response_format",
                         json_string(res->result.inline_b64 ? "b64_json" : "url"));
+    json_object_set_new(o, "webhook", res->webhook ? json_string(res->webhook) : json_null());
+    json_object_set_new(o, "webhook_events_filter",
+                        res->webhook ? api_webhook_events_json(res->webhook_events) : json_null());
     if (res->task && res->task->params_json) res->task->params_json(q, o);
     return o;
 }

@@ -6,7 +6,8 @@
  * image_guidance_scale, controlnet_conditioning_scale, seed, scheduler, eta)
  * plus ours (profile, depth, gamma, resolution, output_size, timeout,
  * control_type, low_threshold, high_threshold, image_resolution, scale, color_fix,
- * cfw_weight, output_format, output_quality, response_format). Each task (api_task.h) accepts a
+ * cfw_weight, output_format, output_quality, response_format, webhook,
+ * webhook_events_filter). Each task (api_task.h) accepts a
  * subset; any other field is rejected by name. Parsing checks types and the ranges that do not
  * depend on the profile (400 invalid_parameter for a wrong type, 422 parameter_out_of_range outside
  * a fixed range); job_request_resolve() then merges the request over its profile through
@@ -51,14 +52,16 @@ enum {
     REQ_CFW_WEIGHT = 1u << 22,
     REQ_OUTPUT_FORMAT = 1u << 23,
     REQ_OUTPUT_QUALITY = 1u << 24,
-    REQ_RESPONSE_FORMAT = 1u << 25
+    REQ_RESPONSE_FORMAT = 1u << 25,
+    REQ_WEBHOOK = 1u << 26,
+    REQ_WEBHOOK_EVENTS = 1u << 27
 };
 
 /* The fields every job route accepts. */
 #define REQ_COMMON_FIELDS                                                                          \
     (REQ_IMAGE | REQ_PROMPT | REQ_PROFILE | REQ_SCHEDULER | REQ_STEPS | REQ_DEPTH | REQ_SEED |     \
      REQ_GUIDANCE | REQ_ETA | REQ_GAMMA | REQ_OUTPUT_SIZE | REQ_TIMEOUT | REQ_OUTPUT_FORMAT |      \
-     REQ_OUTPUT_QUALITY | REQ_RESPONSE_FORMAT)
+     REQ_OUTPUT_QUALITY | REQ_RESPONSE_FORMAT | REQ_WEBHOOK | REQ_WEBHOOK_EVENTS)
 
 typedef struct api_task api_task;
 
@@ -90,6 +93,8 @@ typedef struct job_request {
     result_format output_format; /* how the result is encoded */
     int output_quality;          /* jpeg / webp */
     bool response_b64;           /* response_format b64_json */
+    char *webhook;               /* owned; NULL when not given */
+    unsigned webhook_events;     /* API_WEBHOOK_* bits */
 } job_request;
 
 /* The parameters a job actually runs with (reported back in job JSON). */
@@ -100,6 +105,8 @@ typedef struct job_resolved {
     profile_gamma_origin gamma_origin; /* request, the profile's γ table, or its γ */
     double timeout_s;                  /* 0 = none (the server's maximum still applies) */
     result_spec result;                /* the result's format and delivery */
+    const char *webhook;               /* borrows the request's; NULL = none */
+    unsigned webhook_events;           /* API_WEBHOOK_* bits */
 } job_resolved;
 
 void job_request_init(job_request *r);

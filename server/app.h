@@ -26,6 +26,7 @@ typedef struct app {
     atomic_size_t n_bundles;
     _Atomic(const engine_runner *) engine; /* published with n_bundles */
     result_urls urls;                      /* public base URL and result URL signing */
+    struct webhook_jobs *webhooks;         /* job webhooks: policy and delivery */
 } app;
 
 /* Whether a loaded bundle serves `task` (false while loading). */

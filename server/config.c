@@ -91,6 +91,19 @@ static const opt_spec options[] = {
      "HMAC-SHA256 key (16..256 bytes) of signed result URLs; empty = random per process"},
     {"result-url-ttl", "I2I_RESULT_URL_TTL", NUM(OPT_INT, result_url_ttl_s), 1, 86400 * 7,
      "seconds a signed result URL stays valid (3600)"},
+    {"webhook-allow", "I2I_WEBHOOK_ALLOW", STR(webhook_allow), 0, 0,
+     "where webhooks may go: CIDR ranges and `public` (global unicast), comma-separated; "
+     "loopback and private ranges only when listed (public)"},
+    {"webhook-secret", "I2I_WEBHOOK_SECRET", STR(webhook_secret), 0, 0,
+     "Standard Webhooks signing secret, whsec_<base64>; empty = deliveries unsigned"},
+    {"webhook-queue", "I2I_WEBHOOK_QUEUE", NUM(OPT_INT, webhook_queue), 1, 1000000,
+     "webhook deliveries waiting; more are dropped and counted (1000)"},
+    {"webhook-attempts", "I2I_WEBHOOK_ATTEMPTS", NUM(OPT_INT, webhook_attempts), 1, 20,
+     "attempts per webhook delivery (5)"},
+    {"webhook-timeout", "I2I_WEBHOOK_TIMEOUT", NUM(OPT_INT, webhook_timeout_s), 1, 300,
+     "seconds per webhook attempt (10)"},
+    {"webhook-backoff", "I2I_WEBHOOK_BACKOFF", NUM(OPT_INT, webhook_backoff_s), 1, 3600,
+     "seconds before the first retry, doubling after each (2)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -116,6 +129,11 @@ void config_defaults(server_config *c) {
     c->max_event_streams = 256;
     c->event_keepalive_s = 15;
     c->result_url_ttl_s = 3600;
+    snprintf(c->webhook_allow, sizeof c->webhook_allow, "public");
+    c->webhook_queue = 1000;
+    c->webhook_attempts = 5;
+    c->webhook_timeout_s = 10;
+    c->webhook_backoff_s = 2;
 }
 
 static void print_help(FILE *out) {

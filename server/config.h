@@ -38,6 +38,12 @@ typedef struct server_config {
     char public_url[256];       /* base of the absolute URLs handed out; "" = relative */
     char url_secret[257];       /* HMAC key of signed result URLs; "" = random per process */
     int result_url_ttl_s;       /* lifetime of a signed result URL */
+    char webhook_allow[2048];   /* CIDR ranges and `public` */
+    char webhook_secret[512];   /* whsec_<base64> or raw; "" = unsigned deliveries */
+    int webhook_queue;          /* deliveries waiting */
+    int webhook_attempts;       /* per delivery */
+    int webhook_timeout_s;      /* per attempt */
+    int webhook_backoff_s;      /* first retry; doubles */
 } server_config;
 
 typedef enum config_result { CONFIG_OK = 0, CONFIG_EXIT_HELP = 1, CONFIG_ERROR = 2 } config_result;

@@ -41,6 +41,7 @@ typedef struct job {
     char idempotency_key[256]; /* scoped to the owner */
     char owner[64];            /* the API key's name that created it; "" without auth */
     uint64_t request_hash;
+    double webhook_progress_at; /* when the last progress webhook was queued (throttle) */
     int refs;
     /* the store's links: creation order, finish order, and its two hashes */
     struct job *newer, *older;

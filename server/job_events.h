@@ -12,15 +12,18 @@ typedef enum job_event_kind {
     JOB_EVENT_QUEUE_MOVED /* job_id is "": every queued job's position may have changed */
 } job_event_kind;
 
+struct job;
 typedef struct job_event {
     job_event_kind kind;
     const char *job_id;
     int step, steps; /* PROGRESS */
+    struct job *job; /* NULL for QUEUE_MOVED; its fields are the lock's */
 } job_event;
 
 /* Called under the job service's lock: a listener only records the event
  * and wakes its own thread or connection; it must not call back into the
- * service. */
+ * service. It may read the job's fields, and write the ones that are its
+ * own (job.webhook_progress_at). */
 typedef void (*job_event_listener)(void *ctx, const job_event *ev);
 
 #define JOB_EVENT_MAX_LISTENERS 4

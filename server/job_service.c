@@ -174,9 +174,12 @@ static submit_result admission_locked(job_service *s, const char *owner, int *re
 }
 
 /* Queues and stores j; SUBMIT_CREATED, or why not (j is then not kept). */
-static void emit_locked(job_service *s, job_event_kind kind, const job *j) {
-    job_event ev = {
-        .kind = kind, .job_id = j ? j->id : "", .step = j ? j->step : 0, .steps = j ? j->steps : 0};
+static void emit_locked(job_service *s, job_event_kind kind, job *j) {
+    job_event ev = {.kind = kind,
+                    .job_id = j ? j->id : "",
+                    .step = j ? j->step : 0,
+                    .steps = j ? j->steps : 0,
+                    .job = j};
     for (int i = 0; i < JOB_EVENT_MAX_LISTENERS; i++)
         if (s->listeners[i].fn) s->listeners[i].fn(s->listeners[i].ctx, &ev);
 }

@@ -10,6 +10,7 @@
 #include "job_store.h"
 #include "metrics.h"
 #include "profiles.h"
+#include "webhook_jobs.h"
 #include "worker_pool.h"
 
 #include <errno.h>
@@ -26,6 +27,8 @@
 /* Answers still being sent after the drain get what is left of the drain
  * timeout, and at least this much. */
 #define SEND_GRACE_MIN_S 5.0
+/* Webhook deliveries still queued at exit get this long. */
+#define WEBHOOK_GRACE_S 5.0
 
 typedef struct loader {
     app *app;
@@ -201,9 +204,11 @@ static int run(server_config *cfg) {
     atomic_init(&a.profiles, profiles);
     atomic_init(&a.state, APP_LOADING);
     char err[512];
-    http_server *http = http_server_start(&a, err, sizeof err);
+    a.webhooks = webhook_jobs_start(&a, err, sizeof err);
+    http_server *http = a.webhooks ? http_server_start(&a, err, sizeof err) : NULL;
     if (!http) {
         fprintf(stderr, "i2i-serve: %s\n", err);
+        webhook_jobs_stop(a.webhooks, 0);
         job_service_free(jobs);
         metrics_free(m);
         free(profiles);
@@ -222,6 +227,7 @@ static int run(server_config *cfg) {
     http_server_stop(http, send_grace);
     job_service_shutdown(jobs);
     worker_pool_join(l.pool);
+    webhook_jobs_stop(a.webhooks, WEBHOOK_GRACE_S); /* the last completed events go out */
     engine_runner_free(l.engine);
     job_service_free(jobs);
     metrics_free(m);

@@ -6,6 +6,7 @@
 #include "image_codec.h"
 #include "image_encode.h"
 #include "job_present.h"
+#include "webhook_jobs.h"
 #include "multipart.h"
 #include "routes_submit.h"
 
@@ -306,6 +307,12 @@ void route_submit_request(app *a, http_request *req, const api_task *t, job_requ
     i2i_image img = {0};
     if (!job_request_resolve(t, er, atomic_load(&a->profiles), random_seed(), &res, &e)) {
         http_response_error(resp, e.code, "%s", e.message);
+        return;
+    }
+    char werr[300];
+    if (res.webhook &&
+        !webhook_url_acceptable(webhook_jobs_policy(a->webhooks), res.webhook, werr, sizeof werr)) {
+        http_response_error(resp, API_ERR_WEBHOOK_NOT_ALLOWED, "%s", werr);
         return;
     }
     const double cap = a->cfg->job_timeout_max_s;

@@ -13,7 +13,9 @@
 typedef struct delivery {
     char url[WEBHOOK_URL_MAX + 1];
     char msg_id[80];
-    char *body;
+    char job_id[37];
+    char type[24];
+    char *body; /* NULL until the first attempt renders it */
     size_t len;
     int attempts;
     double next_at; /* monotonic seconds */
@@ -182,6 +184,12 @@ static void *sender_main(void *arg) {
     webhook_sender *w = arg;
     delivery *d;
     while ((d = take(w)) != NULL) {
+        if (!d->body) d->body = w->cfg.render(w->cfg.render_ctx, d->job_id, d->type, &d->len);
+        if (!d->body) { /* the job is gone */
+            metrics_webhook(w->metrics, "dropped");
+            free(d);
+            continue;
+        }
         d->attempts++;
         settle(w, d, post_once(w, d));
     }
@@ -231,23 +239,22 @@ void webhook_sender_stop(webhook_sender *w, double grace_s) {
     free(w);
 }
 
-bool webhook_sender_enqueue(webhook_sender *w, const char *url, const char *msg_id, char *body,
-                            size_t len) {
+bool webhook_sender_enqueue(webhook_sender *w, const char *url, const char *msg_id,
+                            const char *job_id, const char *type) {
     delivery *d = calloc(1, sizeof *d);
     pthread_mutex_lock(&w->mu);
     bool room = d && !w->stopping && w->queued < w->cfg.max_queue;
     if (room) {
         snprintf(d->url, sizeof d->url, "%s", url);
         snprintf(d->msg_id, sizeof d->msg_id, "%s", msg_id);
-        d->body = body;
-        d->len = len;
+        snprintf(d->job_id, sizeof d->job_id, "%s", job_id);
+        snprintf(d->type, sizeof d->type, "%s", type);
         d->next_at = now_mono();
         insert_locked(w, d);
     }
     pthread_mutex_unlock(&w->mu);
     if (!room) {
         metrics_webhook(w->metrics, "dropped");
-        free(body);
         free(d);
     }
     return room;
