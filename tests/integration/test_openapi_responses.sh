@@ -147,6 +147,8 @@ call 400 POST /v1/edit /v1/edit "${A[@]}" -H "Content-Type: application/json" --
 call 422 POST /v1/edit /v1/edit "${A[@]}" -F image=@"$WORK/huge.png" -F prompt=x
 call 422 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}" -F depth=14
 call 422 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}" -F profile=no-such-profile
+call 422 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}" -F webhook=http://10.0.0.1/hook
+check "a private webhook destination: webhook_not_allowed" is_error_json webhook_not_allowed
 call 400 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}" -F low_threshold=50
 call 400 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}" -F image_guidance_scale=1.5
 check "image_guidance_scale on /v1/control: unknown_field" is_error_json unknown_field
@@ -227,7 +229,7 @@ check "job $ID finishes" poll "$ID" succeeded
 # same request replayed (Idempotency-Key) with Accept: image/png -> 200 PNG
 call 202 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}" -F negative_prompt=blurry
 CID=$(jget "$WORK/body" "j['id']")
-check "control job has the control parameters" [ "$(jget "$WORK/body" "(j['task'], j['profile'], sorted(j['parameters']))")" = "('control', 'control', ['control_type', 'controlnet_conditioning_scale', 'depth', 'eta', 'gamma', 'gamma_source', 'guidance_scale', 'high_threshold', 'image_resolution', 'low_threshold', 'negative_prompt', 'num_inference_steps', 'output_format', 'output_quality', 'output_size', 'prompt', 'response_format', 'scheduler', 'seed', 'timeout'])" ]
+check "control job has the control parameters" [ "$(jget "$WORK/body" "(j['task'], j['profile'], sorted(j['parameters']))")" = "('control', 'control', ['control_type', 'controlnet_conditioning_scale', 'depth', 'eta', 'gamma', 'gamma_source', 'guidance_scale', 'high_threshold', 'image_resolution', 'low_threshold', 'negative_prompt', 'num_inference_steps', 'output_format', 'output_quality', 'output_size', 'prompt', 'response_format', 'scheduler', 'seed', 'timeout', 'webhook', 'webhook_events_filter'])" ]
 check "control job $CID finishes" poll "$CID" succeeded
 call 200 GET "$JOB" "/v1/jobs/$CID" "${A[@]}"
 check "finished control job: result 64x64, defaults filled in" [ "$(jget "$WORK/body" "(j['result']['width'], j['result']['height'], j['parameters']['control_type'], j['parameters']['low_threshold'], j['parameters']['high_threshold'], j['parameters']['guidance_scale'])")" = "(64, 64, 'canny', 100, 200, 9.0)" ]
