@@ -30,6 +30,8 @@ struct event_streams {
     pthread_mutex_t mu;
     pthread_cond_t stop_cv;
     job_service *jobs;
+    event_streams_present present;
+    void *present_ctx;
     stream *streams;
     size_t count, max;
     double keepalive_s;
@@ -70,12 +72,15 @@ static void *timer_main(void *arg) {
     return NULL;
 }
 
-event_streams *event_streams_start(job_service *jobs, int max_streams, double keepalive_s) {
+event_streams *event_streams_start(job_service *jobs, int max_streams, double keepalive_s,
+                                   event_streams_present present, void *present_ctx) {
     event_streams *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->stop_cv, NULL);
     h->jobs = jobs;
+    h->present = present;
+    h->present_ctx = present_ctx;
     h->max = max_streams > 0 ? (size_t)max_streams : 0;
     h->keepalive_s = keepalive_s > 0 ? keepalive_s : 15;
     if (pthread_create(&h->timer, NULL, timer_main, h) != 0) {
@@ -139,6 +144,7 @@ static void render(stream *st) {
         st->complete = true;
         return;
     }
+    if (st->hub->present) st->hub->present(st->hub->present_ctx, job);
     if (job_sse_render(job, &st->cursor, &st->out)) st->complete = true;
     json_decref(job);
 }

@@ -18,7 +18,11 @@ struct MHD_Connection;
 struct MHD_Response;
 typedef struct event_streams event_streams;
 
-event_streams *event_streams_start(job_service *jobs, int max_streams, double keepalive_s);
+/* present: applied to every job JSON before it is sent (absolute and
+ * signed result URLs); NULL for none. */
+typedef void (*event_streams_present)(void *ctx, json_t *job);
+event_streams *event_streams_start(job_service *jobs, int max_streams, double keepalive_s,
+                                   event_streams_present present, void *present_ctx);
 /* After the HTTP daemon has stopped. */
 void event_streams_stop(event_streams *h);
 

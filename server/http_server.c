@@ -6,6 +6,7 @@
 #include "conn_deadline.h"
 #include "conn_park.h"
 #include "event_streams.h"
+#include "job_present.h"
 #include "http_parse.h"
 #include "router.h"
 
@@ -466,6 +467,12 @@ static void free_server(http_server *s) {
     free(s);
 }
 
+/* The job JSON of a stream's events: URLs as the job routes give them,
+ * no inline image (a stream is not the place for megabytes of base64). */
+static void present_streamed(void *ctx, json_t *job) {
+    job_present(ctx, job, false);
+}
+
 /* A small pool of epoll event loops, not a thread per connection: slow or
  * waiting clients cost a socket, not a thread. Connections are capped in
  * all and per client address. */
@@ -492,8 +499,8 @@ http_server *http_server_start(app *a, char *err, size_t errlen) {
         s->app = a;
         s->deadline = conn_deadline_start(a->cfg->request_deadline_s);
         s->park = conn_park_start();
-        s->events =
-            event_streams_start(a->jobs, a->cfg->max_event_streams, a->cfg->event_keepalive_s);
+        s->events = event_streams_start(a->jobs, a->cfg->max_event_streams,
+                                        a->cfg->event_keepalive_s, present_streamed, a);
     }
     if (!s || !s->deadline || !s->park || !s->events) {
         snprintf(err, errlen, "out of memory");
