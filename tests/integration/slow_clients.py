@@ -20,24 +20,16 @@ import socket
 import sys
 import threading
 import time
+import serve_checks
+from serve_checks import check
 
 PORT, PID = int(sys.argv[1]), int(sys.argv[2])
 IMAGE, PER_IP, DEADLINE = sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
-failures = 0
 
-
-def check(what, ok):
-    global failures
-    print(("ok: " if ok else "FAIL: ") + what, flush=True)
-    failures += 0 if ok else 1
 
 
 def threads():
-    with open(f"/proc/{PID}/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return -1
+    return serve_checks.threads(PID)
 
 
 def connect_from(addr):
@@ -181,4 +173,4 @@ def prefer_wait():
 per_ip_limit()
 slowloris()
 prefer_wait()
-sys.exit(1 if failures else 0)
+sys.exit(serve_checks.exit_code())

@@ -20,25 +20,17 @@ import json
 import socket
 import sys
 import time
+import serve_checks
+from serve_checks import check
 
 PORT, PID = int(sys.argv[1]), int(sys.argv[2])
 IMAGE = base64.b64encode(open(sys.argv[3], "rb").read()).decode()
 MAX_STREAMS = int(sys.argv[4])
-failures = 0
 
-
-def check(what, ok):
-    global failures
-    print(("ok: " if ok else "FAIL: ") + what, flush=True)
-    failures += 0 if ok else 1
 
 
 def threads():
-    with open(f"/proc/{PID}/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return -1
+    return serve_checks.threads(PID)
 
 
 def request(method, path, body=None, headers=None):
@@ -278,4 +270,4 @@ full_stream()
 resume()
 many_idle()
 errors()
-sys.exit(1 if failures else 0)
+sys.exit(serve_checks.exit_code())

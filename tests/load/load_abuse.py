@@ -29,25 +29,19 @@ import socket
 import sys
 import threading
 import time
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+import serve_checks  # noqa: E402
+from serve_checks import check  # noqa: E402
 
 PORT, PID = int(sys.argv[1]), int(sys.argv[2])
 IMAGE = open(sys.argv[3], "rb").read()
 TOTAL, CONC, SLOW = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-failures = 0
 
-
-def check(what, ok):
-    global failures
-    print(("ok: " if ok else "FAIL: ") + what, flush=True)
-    failures += 0 if ok else 1
 
 
 def rss_mb():
-    with open(f"/proc/{PID}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return -1.0
+    return serve_checks.rss_mb(PID)
 
 
 def multipart(fields):
@@ -303,7 +297,7 @@ def main():
     print("server RSS by requests done (MB): " + ", ".join(curve))
     check(f"RSS flat after warm-up ({rss_warm:.1f} -> {rss_end:.1f} MB, at most +20% +32 MB)",
           rss_end <= rss_warm * 1.2 + 32)
-    return 1 if failures else 0
+    return serve_checks.exit_code()
 
 
 sys.exit(main())
