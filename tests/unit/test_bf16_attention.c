@@ -1,10 +1,11 @@
 /* bf16 attention against fp32 attention on the same inputs: where the CPU
- * has native bf16 the mode really runs attention in bf16 (the result
- * differs from fp32) and stays within ATTN_REL_LIMIT of the output's scale,
- * for the U-Net's shapes (self-attention at 32x32 latents, cross-attention
- * to 77 text tokens) and for the text encoder's causal mask; where bf16 is
- * emulated attention stays fp32 (bit-for-bit equal). fp32 mode gives the
- * same bits before and after a bf16 call. */
+ * has native bf16 the mode really runs the SD U-Net's big attentions in
+ * bf16 (self-attention at a 32x32 latent, cross-attention to 77 text tokens
+ * at 64x64; the result differs from fp32) within ATTN_REL_LIMIT of the
+ * output's scale; small ones (the text encoder's causal 77 tokens, a tiny
+ * model's 16x16 latent), where oneDNN's per-call cost outweighs bf16's
+ * speed, stay fp32 bit for bit, as does everything where bf16 is emulated.
+ * fp32 mode gives the same bits before and after a bf16 call. */
 #include "check.h"
 #include "ts.h"
 
@@ -24,6 +25,7 @@ typedef struct shape {
     int64_t lq, lk, channels;
     int heads;
     bool causal;
+    bool big; /* large enough for the bf16 path */
 } shape;
 
 /* Deterministic values in [-2, 2): wide enough that the soft-max is neither
@@ -63,14 +65,14 @@ static void test_shape(const shape *s) {
                diff / scale, scale);
         CHECK_MSG(ts_max_abs_diff(again, f32) == 0.0, "%s: fp32 changed after a bf16 call",
                   s->name);
-        if (ts_bf16_native()) {
+        if (ts_bf16_native() && s->big) {
             CHECK_MSG(diff / scale <= ATTN_REL_LIMIT, "%s: bf16 error %.3g of max|out| > %.3g",
                       s->name, diff / scale, ATTN_REL_LIMIT);
             CHECK_MSG(diff >= ATTN_MIN_DIFF, "%s: bf16 equals fp32 (%.3g): not bf16?", s->name,
                       diff);
         } else {
-            CHECK_MSG(diff == 0.0, "%s: emulated mode must keep fp32 attention (%.3g)", s->name,
-                      diff);
+            CHECK_MSG(diff == 0.0, "%s: expected fp32 attention here (%s), got %.3g off", s->name,
+                      ts_bf16_native() ? "small" : "emulated", diff);
         }
     }
     ts_scope_end(scope);
@@ -81,9 +83,10 @@ int main(void) {
     ts_runtime_init();
     printf("bf16 kernels: %s\n", ts_bf16_native() ? "native (oneDNN)" : "emulated (fp32 maths)");
     const shape shapes[] = {
-        {"self 32x32 latent, 320 ch, 8 heads", 1024, 1024, 320, 8, false},
-        {"cross to 77 tokens, 640 ch, 8 heads", 256, 77, 640, 8, false},
-        {"causal text, 77 tokens, 768 ch, 12 heads", 77, 77, 768, 12, true},
+        {"self 32x32 latent, 320 ch, 8 heads", 1024, 1024, 320, 8, false, true},
+        {"cross 64x64 latent to 77 tokens, 640 ch, 8 heads", 4096, 77, 640, 8, false, true},
+        {"causal text, 77 tokens, 768 ch, 12 heads", 77, 77, 768, 12, true, false},
+        {"self 16x16 latent, 64 ch, 2 heads (tiny)", 256, 256, 64, 2, false, false},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         test_shape(&shapes[i]);
