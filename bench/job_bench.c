@@ -4,9 +4,11 @@
  * one run.
  *
  *   job_bench --bundle DIR --profiles DIR [--size WxH ...] [--resolution R]
- *             [--profile NAME] [--runs 3] [--threads 2]
+ *             [--profile NAME] [--runs 3] [--warmups 1] [--threads 2]
  *
- * Each (profile, image size) is timed best of --runs after one warm-up job;
+ * Each (profile, image size) is timed best of --runs after --warmups jobs
+ * (0 for SD-size bundles, where one edit-full job takes many minutes and
+ * the weights are already in their kernel form after the load);
  * the ratio column is own / baseline at the same image size. --size may
  * repeat (e.g. per-job time against image size); --resolution sets the
  * working resolution (edit: long side, 0 = the input's own size; control:
@@ -25,20 +27,20 @@
 typedef struct options {
     const char *bundle, *profiles, *only;
     int sizes[MAX_SIZES][2], n_sizes;
-    int resolution, runs, threads;
+    int resolution, runs, warmups, threads;
     double scale; /* upscale jobs: 0 = the profile's default */
 } options;
 
 static int usage(const char *msg) {
     fprintf(stderr,
             "job_bench: %s\nusage: job_bench --bundle DIR --profiles DIR [--size WxH]... "
-            "[--resolution R] [--scale S] [--runs R] [--threads N]\n",
+            "[--resolution R] [--scale S] [--runs R] [--warmups W] [--threads N]\n",
             msg);
     return 2;
 }
 
 static int parse_args(int argc, char **argv, options *o) {
-    *o = (options){.runs = 3, .threads = 2, .resolution = I2I_RESOLUTION_BUNDLE};
+    *o = (options){.runs = 3, .warmups = 1, .threads = 2, .resolution = I2I_RESOLUTION_BUNDLE};
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return usage("option needs a value");
@@ -54,6 +56,8 @@ static int parse_args(int argc, char **argv, options *o) {
             o->scale = atof(v);
         else if (!strcmp(a, "--runs"))
             o->runs = atoi(v);
+        else if (!strcmp(a, "--warmups"))
+            o->warmups = atoi(v);
         else if (!strcmp(a, "--threads"))
             o->threads = atoi(v);
         else if (!strcmp(a, "--size") && o->n_sizes < MAX_SIZES &&
@@ -64,7 +68,8 @@ static int parse_args(int argc, char **argv, options *o) {
     }
     if (!o->bundle || !o->profiles) return usage("--bundle and --profiles are required");
     if (o->n_sizes == 0) o->sizes[o->n_sizes][0] = 128, o->sizes[o->n_sizes++][1] = 128;
-    if (o->runs < 1 || o->runs > 50 || o->threads < 1) return usage("bad --runs or --threads");
+    if (o->runs < 1 || o->runs > 50 || o->warmups < 0 || o->warmups > 10 || o->threads < 1)
+        return usage("bad --runs, --warmups or --threads");
     return 0;
 }
 
@@ -99,10 +104,12 @@ static bool params_of(const profile *p, const options *o, i2i_params *out) {
     return true;
 }
 
-/* Best wall seconds of one job over the runs (a warm-up first); < 0 on failure. */
-static double time_job(const i2i_bundle *b, const i2i_image *in, const i2i_params *p, int runs) {
+/* Best wall seconds of one job over the runs (after the warm-ups); < 0 on
+ * failure. */
+static double time_job(const i2i_bundle *b, const i2i_image *in, const i2i_params *p, int runs,
+                       int warmups) {
     double best = -1;
-    for (int r = -1; r < runs; r++) {
+    for (int r = -warmups; r < runs; r++) {
         i2i_image out = {0};
         char err[256];
         double t0 = now_s();
@@ -127,7 +134,7 @@ static void run_size(const i2i_bundle *b, const profile_set *set, const options 
         if (strcmp(p->task, i2i_bundle_task(b)) || (o->only && strcmp(p->name, o->only)) ||
             !params_of(p, o, &q))
             continue;
-        secs[i] = time_job(b, &in, &q, o->runs);
+        secs[i] = time_job(b, &in, &q, o->runs, o->warmups);
     }
     for (int i = 0; i < set->count; i++) {
         const profile *p = &set->items[i];
@@ -159,12 +166,13 @@ int main(int argc, char **argv) {
         return fprintf(stderr, "job_bench: %s\n", err), 1;
     i2i_bundle *b = i2i_bundle_load(o.bundle, err, sizeof err);
     if (!b) return fprintf(stderr, "job_bench: %s: %s\n", o.bundle, err), 1;
-    printf("job_bench: bundle %s (task %s), %d thread(s), best of %d jobs after a warm-up, "
-           "resolution %s\n",
-           o.bundle, i2i_bundle_task(b), o.threads, o.runs,
+    printf("job_bench: bundle %s (task %s), %d thread(s), best of %d jobs after %d warm-up(s), "
+           "resolution %s, weights %s\n",
+           o.bundle, i2i_bundle_task(b), o.threads, o.runs, o.warmups,
            o.resolution == I2I_RESOLUTION_BUNDLE ? "the bundle's"
            : o.resolution == 0                   ? "the input's own size"
-                                                 : "as given");
+                                                 : "as given",
+           i2i_bundle_weight_dtype(b));
     if (o.resolution > 0) printf("  (working resolution %d)\n", o.resolution);
     for (int s = 0; s < o.n_sizes; s++)
         run_size(b, &set, &o, o.sizes[s][0], o.sizes[s][1]);

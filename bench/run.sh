@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the engine (dev tooling). Usage:
-#   bench/run.sh [unet|profiles|jobs|photos|all] [extra options, e.g. --sizes 32 --runs 5]
+#   bench/run.sh [unet|profiles|jobs|jobs-sd|photos|bf16psnr|all] [extra options, e.g. --sizes 32 --runs 5]
+#   bench/run.sh --help
 # Environment: THREADS (default 2), BUILD_DIR (default <repo>/build-bench),
 #   I2I_REF (default <repo>/../shared/ref: the PyTorch reference used as the
 #   baseline; optional -- without it only our times are printed),
@@ -11,8 +12,17 @@
 # "jobs": whole jobs on tiny bundles (made here with i2i mkmodel): control vs
 # control-full, edit vs edit-full, and sr / sr-fast vs sr-full, in one run. "photos": edit
 # jobs against the photo size, at a fixed working resolution and at the
-# input's own size.
+# input's own size. "jobs-sd": whole edit jobs on an SD-size random bundle
+# (i2i mkmodel --size sd, 4.3 GB written to a scratch dir) at 512 px, edit vs
+# edit-full, fp32 and bf16 (minutes per job on 2 cores: see bench/README.md).
+# "bf16psnr": PSNR of a bf16 edit job's image against the fp32 one (tiny
+# bundle at 64 and 256 px, edit and edit-full settings; SIZE=sd adds the
+# SD-size bundle at 256 px).
 set -euo pipefail
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+}
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODE="${1:-unet}"
 [ $# -gt 0 ] && shift
@@ -85,6 +95,47 @@ run_jobs() {
     --size 128x128 --scale 1 "$@"
 }
 
+# Whole edit jobs at SD size: the bundle is written once (I2I_SD_BUNDLE
+# reuses one), fp32 then bf16 in separate processes (each loads its own
+# resident form). Default one job per profile after the warm-up (--runs).
+run_jobs_sd() {
+  local i2i; i2i=$(find "$BUILD_DIR" -name i2i -type f -perm -u+x | head -1)
+  local bundle="${I2I_SD_BUNDLE:-$OUT/edit-sd}"
+  [ -f "$bundle/manifest.json" ] || "$i2i" mkmodel edit --size sd --out "$bundle" >/dev/null
+  for bf16 in 0 1; do
+    echo "== edit vs edit-full, SD-size edit bundle, 512x512 image, I2I_BF16=$bf16"
+    I2I_BF16=$bf16 "$BUILD_DIR/job_bench" --bundle "$bundle" --profiles "$ROOT/profiles" \
+      --threads "$THREADS" --size 512x512 --runs 1 --warmups 0 "$@"
+    echo "== load: $(cat /proc/loadavg)"
+  done
+}
+
+# bf16 against fp32 on whole edit jobs: PSNR of the final images.
+run_bf16psnr() {
+  local i2i; i2i=$(find "$BUILD_DIR" -name i2i -type f -perm -u+x | head -1)
+  "$PYTHON" "$ROOT/bench/make_image.py" "$OUT/in.png" 256 256
+  "$i2i" mkmodel edit --size tiny --out "$OUT/edit" >/dev/null
+  mkdir -p "$OUT/edit256" && cp "$OUT/edit"/* "$OUT/edit256/"
+  sed -i 's/"resolution": 64/"resolution": 256/' "$OUT/edit256/manifest.json"
+  local bundles=("$OUT/edit" "$OUT/edit256")
+  if [ "${SIZE:-tiny}" = sd ]; then
+    local sd="${I2I_SD_BUNDLE:-$OUT/edit-sd}"
+    [ -f "$sd/manifest.json" ] || "$i2i" mkmodel edit --size sd --out "$sd" >/dev/null
+    mkdir -p "$OUT/edit-sd256" && ln -sf "$sd"/* "$OUT/edit-sd256/" && rm "$OUT/edit-sd256/manifest.json"
+    sed 's/"resolution": 512/"resolution": 256/' "$sd/manifest.json" >"$OUT/edit-sd256/manifest.json"
+    bundles+=("$OUT/edit-sd256")
+  fi
+  for b in "${bundles[@]}"; do
+    for prof in "edit:--depth 9 --steps 10" "edit-full:--depth 13 --steps 50"; do
+      for bf16 in 0 1; do
+        I2I_BF16=$bf16 "$i2i" run edit --bundle "$b" --image "$OUT/in.png" --prompt "make it autumn" \
+          --threads "$THREADS" ${prof#*:} --out "$OUT/out$bf16.png" >/dev/null
+      done
+      echo "== $(basename "$b") ${prof%%:*}: bf16 vs fp32 $("$PYTHON" "$ROOT/bench/psnr.py" "$OUT/out0.png" "$OUT/out1.png")"
+    done
+  done
+}
+
 # Whole edit jobs against the photo size: at a fixed working resolution the
 # time stays flat; at the input's own size (resolution 0) it grows.
 run_photos() {
@@ -103,12 +154,14 @@ case "$MODE" in
   profiles) "$BUILD_DIR/profile_cost" --profiles "$ROOT/profiles" --threads "$THREADS" "$@" ;;
   jobs) run_jobs "$@" ;;
   photos) run_photos "$@" ;;
+  jobs-sd) run_jobs_sd "$@" ;;
+  bf16psnr) run_bf16psnr ;;
   all)
     run_unet "$@"
     "$BUILD_DIR/profile_cost" --profiles "$ROOT/profiles" --threads "$THREADS"
     run_jobs
     run_photos
     ;;
-  *) echo "usage: bench/run.sh [unet|profiles|jobs|photos|all] [options]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [unet|profiles|jobs|jobs-sd|photos|bf16psnr|all] [options]" >&2; exit 2 ;;
 esac
 echo "== load at the end: $(cat /proc/loadavg)"

@@ -1,4 +1,4 @@
-/* i2i mkmodel edit|control|upscale --size tiny --out DIR [--seed S]: writes
+/* i2i mkmodel edit|control|upscale --size tiny|sd --out DIR [--seed S]: writes
  * a runnable bundle with the real SD / InstructPix2Pix / ControlNet /
  * StableSR tensor layout (original LDM / cldm / StableSR key names) and
  * seeded random weights, for tests and demos. */
@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "controlnet.h"
 #include "file_util.h"
+#include "mkmodel_sizes.h"
 #include "rng.h"
 #include "safetensors.h"
 #include "stablesr.h"
@@ -22,61 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The tiny edit model: every code path of the SD-1.x networks (4 levels, 13
- * depths, attention at three levels, 64-wide blocks so GroupNorm(32) does not
- * cancel the time embedding), a real-size CLIP vocabulary so the shipped
- * tokenizer works, and nothing bigger. */
-static const char TINY_UNET[] =
-    "{\"in_channels\": 8, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
-    "2, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
-    "\"num_head_channels\": -1, \"context_dim\": 32, \"transformer_depth\": 1, "
-    "\"use_linear_in_transformer\": false}";
-/* The tiny ControlNet model: the same U-Net layout on a 4-channel latent
- * (SD-1.5 + ControlNet), with cldm's hint encoder widths. */
-static const char TINY_CONTROL_UNET[] =
-    "{\"in_channels\": 4, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
-    "2, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
-    "\"num_head_channels\": -1, \"context_dim\": 32, \"transformer_depth\": 1, "
-    "\"use_linear_in_transformer\": false}";
-static const char TINY_CONTROLNET[] =
-    "{\"in_channels\": 4, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
-    "2, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2, 1], \"num_heads\": 2, "
-    "\"num_head_channels\": -1, \"context_dim\": 32, \"transformer_depth\": 1, "
-    "\"use_linear_in_transformer\": false, \"hint_channels\": 3, \"hint_widths\": [16, 32, 96, "
-    "256]}";
-/* The tiny models' working resolution: a job costs what a 64 px one does,
- * so tests and demos stay fast (SD-1.x bundles default to 512). */
-#define TINY_RESOLUTION 64
-
-static const char TINY_VAE[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_res_blocks\": 1, "
-                               "\"z_channels\": 4, \"embed_dim\": 4, \"in_channels\": 3, "
-                               "\"out_ch\": 3}";
-/* The tiny StableSR model: an SD-2-style SFT U-Net (linear transformer
- * projections, 16-channel heads) with all 13 depths, the time-aware encoder
- * at golden sr_tiny's widths (attention only at 1/2 and 1/4 so a 64x64
- * canvas tile stays cheap), and a CFW VAE on the tiny VAE layout with one
- * RRDB of growth 8 per fusion layer (at 32 the fusion doubles the decoder's
- * cost, which dominates a 4000x3000 test job). */
-static const char TINY_SR_UNET[] =
-    "{\"in_channels\": 4, \"out_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, "
-    "1, 2], \"num_res_blocks\": 2, \"attention_resolutions\": [4, 2], \"num_heads\": -1, "
-    "\"num_head_channels\": 16, \"context_dim\": 32, \"transformer_depth\": 1, "
-    "\"use_linear_in_transformer\": true}";
-static const char TINY_SR_ENCODER[] =
-    "{\"in_channels\": 4, \"model_channels\": 32, \"channel_mult\": [1, 1, 1, 1], "
-    "\"num_res_blocks\": 2, \"attention_resolutions\": [4, 2], \"num_heads\": 2, "
-    "\"out_channels\": 64}";
-#define TINY_SR_SPADE_HIDDEN 16
-static const char TINY_CFW[] = "{\"ch\": 32, \"ch_mult\": [1, 1, 2, 2], \"num_res_blocks\": 1, "
-                               "\"z_channels\": 4, \"embed_dim\": 4, \"in_channels\": 3, "
-                               "\"out_ch\": 3, \"num_fuse_block\": 1, \"grow\": 8}";
-#define TINY_SR_TILING                                                                             \
-    "{\"latent_tile\": 64, \"latent_overlap\": 16, \"vae_tile\": 64, \"vae_overlap\": 8}"
-#define TINY_SR_MAX_PIXELS (4096L * 4096L)
 #define EMPTY_CONTEXT "empty_context"
-
-static const char TINY_CLIP[] = "{\"vocab_size\": 49408, \"width\": 32, \"layers\": 2, "
-                                "\"heads\": 2, \"max_positions\": 77}";
 
 typedef struct param_set {
     st_tensor_out *t;
@@ -161,17 +108,18 @@ static void param_set_fix_shapes(param_set *ps) {
         ps->t[i].shape = ps->shapes[i];
 }
 
-static bool collect_params(param_set *ps, bool control, char *err, size_t n) {
+static bool collect_params(param_set *ps, const mkmodel_size *sz, bool control, char *err,
+                           size_t n) {
     unet_config uc;
     vae_config vc;
     clip_text_config cc;
     controlnet_config cn;
-    if (control && (!controlnet_config_from_json(TINY_CONTROLNET, &cn, err, n) ||
+    if (control && (!controlnet_config_from_json(sz->controlnet, &cn, err, n) ||
                     !controlnet_params_foreach(&cn, "control_model.", add_param, ps, err, n)))
         return false;
-    if (!unet_config_from_json(control ? TINY_CONTROL_UNET : TINY_UNET, &uc, err, n) ||
-        !vae_config_from_json(TINY_VAE, &vc, err, n) ||
-        !clip_text_config_from_json(TINY_CLIP, &cc, err, n))
+    if (!unet_config_from_json(control ? sz->control_unet : sz->unet, &uc, err, n) ||
+        !vae_config_from_json(sz->vae, &vc, err, n) ||
+        !clip_text_config_from_json(sz->clip, &cc, err, n))
         return false;
     if (!unet_params_foreach(&uc, "model.diffusion_model.", add_param, ps, err, n)) return false;
     vae_params_foreach(&vc, "first_stage_model.", add_param, ps);
@@ -181,15 +129,16 @@ static bool collect_params(param_set *ps, bool control, char *err, size_t n) {
 
 /* StableSR's two checkpoints: the denoiser (with the empty prompt's context
  * that tools/sr_empty_context.py adds to a real one) and the CFW VAE. */
-static bool collect_sr_params(param_set *ps, param_set *cfw, char *err, size_t n) {
+static bool collect_sr_params(param_set *ps, param_set *cfw, const mkmodel_size *sz, char *err,
+                              size_t n) {
     stablesr_config sc;
     cfw_vae_config fc;
-    if (!unet_config_from_json(TINY_SR_UNET, &sc.unet, err, n) ||
-        !sr_encoder_config_from_json(TINY_SR_ENCODER, &sc.encoder, err, n) ||
-        !cfw_vae_config_from_json(TINY_CFW, &fc, err, n))
+    if (!unet_config_from_json(sz->sr_unet, &sc.unet, err, n) ||
+        !sr_encoder_config_from_json(sz->sr_encoder, &sc.encoder, err, n) ||
+        !cfw_vae_config_from_json(sz->cfw, &fc, err, n))
         return false;
     sc.unet.spade_channels = sc.encoder.out_channels;
-    sc.unet.spade_hidden = TINY_SR_SPADE_HIDDEN;
+    sc.unet.spade_hidden = sz->sr_spade_hidden;
     if (!stablesr_params_foreach(&sc, add_param, ps, err, n)) return false;
     const int64_t ctx[3] = {1, 77, sc.unet.context_dim};
     add_param(ps, EMPTY_CONTEXT, ctx, 3);
@@ -204,15 +153,16 @@ static bool write_manifest_text(const char *dir, const char *text, size_t len, c
     return file_write_atomic(path, text, len, err, n);
 }
 
-static void manifest_sd(FILE *m, bool control) {
+static void manifest_sd(FILE *m, const mkmodel_size *sz, bool control) {
     fprintf(m,
             "{\n  \"format\": \"i2i-bundle/1\",\n  \"task\": \"%s\",\n"
-            "  \"description\": \"tiny %s-layout model with random weights (i2i mkmodel)\",\n"
+            "  \"description\": \"%s %s-layout model with random weights (i2i mkmodel)\",\n"
             "  \"weights\": [\"model.safetensors\"],\n",
-            control ? "control" : "edit", control ? "SD-1.5 + ControlNet" : "InstructPix2Pix");
+            control ? "control" : "edit", sz->description,
+            control ? "SD-1.5 + ControlNet" : "InstructPix2Pix");
     if (control)
         fprintf(m, "  \"controlnet\": {\"prefix\": \"control_model.\", \"config\": %s},\n",
-                TINY_CONTROLNET);
+                sz->controlnet);
     fprintf(m,
             "  \"unet\": {\"prefix\": \"model.diffusion_model.\", \"config\": %s},\n"
             "  \"vae\": {\"prefix\": \"first_stage_model.\", \"scale_factor\": 0.18215, "
@@ -221,13 +171,13 @@ static void manifest_sd(FILE *m, bool control) {
             "\"config\": %s},\n"
             "  \"tokenizer\": {\"vocab\": \"bpe_simple_vocab_16e6.txt.gz\"},\n"
             "  \"resolution\": %d\n}\n",
-            control ? TINY_CONTROL_UNET : TINY_UNET, TINY_VAE, TINY_CLIP, TINY_RESOLUTION);
+            control ? sz->control_unet : sz->unet, sz->vae, sz->clip, sz->resolution);
 }
 
-static void manifest_sr(FILE *m) {
+static void manifest_sr(FILE *m, const mkmodel_size *sz) {
     fprintf(m,
             "{\n  \"format\": \"i2i-bundle/1\",\n  \"task\": \"upscale\",\n"
-            "  \"description\": \"tiny StableSR-layout model with random weights (i2i mkmodel)\",\n"
+            "  \"description\": \"%s StableSR-layout model with random weights (i2i mkmodel)\",\n"
             "  \"weights\": [\"model.safetensors\", \"cfw_vae.safetensors\"],\n"
             "  \"unet\": {\"prefix\": \"model.diffusion_model.\", \"config\": %s},\n"
             "  \"sr_encoder\": {\"prefix\": \"structcond_stage_model.\", \"config\": %s},\n"
@@ -236,19 +186,20 @@ static void manifest_sr(FILE *m) {
             "  \"tiling\": %s,\n"
             "  \"max_pixels\": %ld,\n"
             "  \"resolution\": %d\n}\n",
-            TINY_SR_UNET, TINY_SR_ENCODER, TINY_CFW, EMPTY_CONTEXT, TINY_SR_TILING,
-            TINY_SR_MAX_PIXELS, TINY_RESOLUTION);
+            sz->description, sz->sr_unet, sz->sr_encoder, sz->cfw, EMPTY_CONTEXT, sz->sr_tiling,
+            sz->sr_max_pixels, sz->resolution);
 }
 
-static bool write_manifest(const char *dir, const char *task, char *err, size_t n) {
+static bool write_manifest(const char *dir, const char *task, const mkmodel_size *sz, char *err,
+                           size_t n) {
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
     if (!m) return snprintf(err, n, "out of memory"), false;
     if (!strcmp(task, "upscale"))
-        manifest_sr(m);
+        manifest_sr(m, sz);
     else
-        manifest_sd(m, !strcmp(task, "control"));
+        manifest_sd(m, sz, !strcmp(task, "control"));
     fclose(m);
     bool ok = write_manifest_text(dir, text, len, err, n);
     free(text);
@@ -277,15 +228,16 @@ static bool write_params(const char *dir, const char *file, param_set *ps, uint6
     return st_write(path, ps->t, ps->n, meta, err, n);
 }
 
-/* The weight files of a task's tiny bundle (model.safetensors, and the CFW
- * VAE's own file for upscale). */
-static bool write_weights(const char *dir, const char *task, uint64_t seed, char *err, size_t n) {
+/* The weight files of a task's bundle (model.safetensors, and the CFW VAE's
+ * own file for upscale). */
+static bool write_weights(const char *dir, const char *task, const mkmodel_size *sz, uint64_t seed,
+                          char *err, size_t n) {
     param_set ps = {0}, cfw = {0};
     i2i_rng_seed(&ps.rng, seed);
     i2i_rng_seed(&cfw.rng, seed + 1);
     const bool sr = !strcmp(task, "upscale");
-    bool ok = sr ? collect_sr_params(&ps, &cfw, err, n)
-                 : collect_params(&ps, !strcmp(task, "control"), err, n);
+    bool ok = sr ? collect_sr_params(&ps, &cfw, sz, err, n)
+                 : collect_params(&ps, sz, !strcmp(task, "control"), err, n);
     ok = ok && write_params(dir, "model.safetensors", &ps, seed, err, n) &&
          (!sr || write_params(dir, "cfw_vae.safetensors", &cfw, seed + 1, err, n));
     param_set_free(&ps);
@@ -293,12 +245,12 @@ static bool write_weights(const char *dir, const char *task, uint64_t seed, char
     return ok;
 }
 
-static int make_tiny(const char *dir, const char *task, uint64_t seed) {
+static int make_bundle(const char *dir, const char *task, const mkmodel_size *sz, uint64_t seed) {
     char err[512];
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return fprintf(stderr, "i2i mkmodel: %s: %s\n", dir, strerror(errno)), 1;
-    bool ok = write_weights(dir, task, seed, err, sizeof err) &&
-              write_manifest(dir, task, err, sizeof err) &&
+    bool ok = write_weights(dir, task, sz, seed, err, sizeof err) &&
+              write_manifest(dir, task, sz, err, sizeof err) &&
               (!strcmp(task, "upscale") || copy_vocab(dir, err, sizeof err));
     if (!ok) return fprintf(stderr, "i2i mkmodel: %s\n", err), 1;
     printf("wrote %s (manifest.json, weights%s)\n", dir,
@@ -308,7 +260,10 @@ static int make_tiny(const char *dir, const char *task, uint64_t seed) {
 
 static int mkmodel_usage(FILE *f) {
     fprintf(f,
-            "usage: i2i mkmodel edit|control|upscale (or sr) --size tiny --out DIR [--seed S]\n");
+            "usage: i2i mkmodel edit|control|upscale (or sr) --size tiny|sd --out DIR [--seed S]\n"
+            "  tiny: small layouts for tests and demos (the default); sd: SD-1.5 / "
+            "InstructPix2Pix /\n  ControlNet / StableSR v2-512 sizes (4-6 GB of fp32 weights "
+            "per bundle, held in memory\n  while writing)\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -334,8 +289,11 @@ int cmd_mkmodel(int argc, char **argv) {
                        "i2i mkmodel: unknown task '%s' (available: edit, control, upscale)\n",
                        task),
                2;
-    if (strcmp(size, "tiny") != 0)
-        return fprintf(stderr, "i2i mkmodel: unknown size '%s' (available: tiny)\n", size), 2;
+    const mkmodel_size *sz = mkmodel_size_find(size);
+    if (!sz)
+        return fprintf(stderr, "i2i mkmodel: unknown size '%s' (available: %s)\n", size,
+                       mkmodel_size_names()),
+               2;
     if (!out) return mkmodel_usage(stderr);
-    return make_tiny(out, task, seed);
+    return make_bundle(out, task, sz, seed);
 }

@@ -76,10 +76,13 @@ bool upscale_load_networks(i2i_bundle *b, json_t *root, char *err, size_t n) {
     if (!bundle_stablesr_config_of(root, &cfg, err, n)) return false;
     b->sr = stablesr_create(b->w, &cfg, err, n);
     if (!b->sr) return false;
+    b->unet_cfg = *unet_get_config(stablesr_unet(b->sr)); /* spade_hidden resolved */
+    /* Counted with the resolved layout: the manifest's leaves spade_hidden
+     * to the weights, and the unresolved one lists no tensor at all. */
+    cfg.unet = b->unet_cfg;
     bundle_mem_counter m = {b->w, 0, 0};
     stablesr_params_foreach(&cfg, bundle_mem_count, &m, NULL, 0);
     bundle_mem_record(b, "stablesr", &m);
-    b->unet_cfg = *unet_get_config(stablesr_unet(b->sr)); /* spade_hidden resolved */
     return load_cfw(b, root, err, n) && load_context(b, root, err, n) &&
            read_tiling(b, root, err, n);
 }

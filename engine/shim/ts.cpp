@@ -628,6 +628,29 @@ static at::Tensor attention_blocked(const at::Tensor &q, const at::Tensor &k, co
     return out;
 }
 
+// bf16 mode on a CPU with native bf16: the same blocked loop on bf16 q, k,
+// v, so both GEMMs run on oneDNN's bf16 kernels (fp32 accumulation) and the
+// score blocks take half the memory traffic. The soft-max reads and writes
+// bf16 scores but ATen computes its max, exponentials and sum in fp32; the
+// probabilities are then rounded to bf16 (relative 2^-9) for the AV GEMM.
+// Emulated mode keeps fp32 attention: rounding alone would add error and
+// no speed there.
+static at::Tensor attention_bf16(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                                 int64_t heads, bool causal) {
+    return attention_blocked(q.to(at::kBFloat16), k.to(at::kBFloat16), v.to(at::kBFloat16), heads,
+                             causal)
+        .to(at::kFloat);
+}
+
+// oneDNN's bf16 GEMM has a fixed cost per call (~30 us for a pair here)
+// that fp32's OpenBLAS does not: below ~4 M multiply-adds per block GEMM
+// (tiny models, CLIP's 77 tokens, 16x16 latents) bf16 attention was slower
+// than fp32 (micro-benchmark, bench/README.md), so those stay fp32.
+static bool bf16_attention_pays(const at::Tensor &q, const at::Tensor &k, int64_t heads) {
+    const int64_t lq = q.size(1), lk = k.size(1), d = q.size(2) / heads;
+    return attention_block_rows(lq, lk) * lk * d >= (int64_t(1) << 22);
+}
+
 ts_tensor *ts_attention(ts_tensor *q, ts_tensor *k, ts_tensor *v, int heads, bool causal) {
     NEED3(q, k, v);
     return guard("attention", [&] {
@@ -638,6 +661,8 @@ ts_tensor *ts_attention(ts_tensor *q, ts_tensor *k, ts_tensor *v, int heads, boo
             throw std::runtime_error("channels not divisible by heads");
         if (k->t.sizes() != v->t.sizes() || k->t.size(0) != q->t.size(0) || k->t.size(2) != c)
             throw std::runtime_error("k and v must be [B, Lk, C] with q's B and C");
+        if (bf16_on() && bf16_native() && bf16_attention_pays(q->t, k->t, heads))
+            return attention_bf16(q->t, k->t, v->t, heads, causal);
         return attention_blocked(q->t.to(at::kFloat), k->t.to(at::kFloat), v->t.to(at::kFloat),
                                  heads, causal);
     });

@@ -43,7 +43,8 @@ int ts_get_num_threads(void);
 /* bf16 compute for conv/linear/matmul (opt-in; default fp32). Per thread;
  * a thread that never calls it follows the process default. Weights are
  * converted once (cached with their detached handle), activations per op;
- * attention, norms and element-wise ops stay fp32. Where oneDNN has no bf16
+ * where oneDNN has bf16 kernels attention runs in bf16 too (soft-max maths in
+ * fp32); norms and element-wise ops stay fp32. Where oneDNN has no bf16
  * kernels (CPUs without AVX-512) the mode is emulated: operands and results
  * are rounded to bf16 and the maths runs in fp32 -- bf16's error, fp32's
  * speed. Measured error: bench/README.md. */
