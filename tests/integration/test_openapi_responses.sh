@@ -98,7 +98,7 @@ head -c 2000000 /dev/zero >"$WORK/big.bin"
 /usr/bin/python3 -c "import json,sys; print(json.dumps({'image': 'data:image/png;base64,' + sys.argv[1],
     'prompt': 'a house', 'control_type': 'raw', 'num_inference_steps': 1, 'seed': 5,
     'negative_prompt': '', 'image_resolution': None}))" "$(img b64 "$WORK/edges.png")" >"$WORK/raw.json"
-start_server --bundle "$CTL" --bundle "$SR" --workers 1 --queue-max 1 --job-ttl 5 --max-body-bytes 1048576 \
+start_server --bundle "$CTL" --bundle "$SR" --workers 1 --queue-max 1 --job-ttl 15 --max-body-bytes 1048576 \
     --api-keys key-one --drain-timeout 60
 A=(-H "Authorization: Bearer key-one")
 JOB='/v1/jobs/{id}'
@@ -243,7 +243,7 @@ check "replayed control job answers its PNG" [ "$(header Idempotent-Replayed) $(
 call 200 GET /v1/jobs "/v1/jobs?limit=50" "${A[@]}"
 check "the job list holds control jobs" [ "$(jget "$WORK/body" "any(x['task'] == 'control' for x in j['jobs'])")" = True ]
 
-# (after the list: --job-ttl 5 would expire the control jobs while a slow build upscales)
+# (after the list: --job-ttl 15 would expire the control jobs while a slow build upscales)
 # an upscale job: its own parameters, the result exactly input x scale
 call 200 POST /v1/upscale /v1/upscale "${A[@]}" -H "Prefer: wait=100" -F image=@"$WORK/in.png" \
     -F scale=2 -F num_inference_steps=1 -F color_fix=wavelet
@@ -269,7 +269,7 @@ check "running job canceled" poll "$RUN" canceled
 call 200 GET "$JOB" "/v1/jobs/$RUN" "${A[@]}"
 
 # 410 once the first job is older than --job-ttl (bounded wait)
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "${A[@]}" "$BASE/v1/jobs/$DONE")" = 410 ] && break
     sleep 0.1
 done

@@ -52,22 +52,25 @@ t0=$(date +%s)
 stop_server
 t1=$(date +%s)
 check "exit 0 after a drain timeout (got $SERVER_RC)" [ "$SERVER_RC" -eq 0 ]
-check "drain bounded by its timeout (took $((t1 - t0)) s)" [ $((t1 - t0)) -le 15 ]
+# 1 s drain + up to 10 s for the canceled job's step + the answers' send grace
+check "drain bounded by its timeout (took $((t1 - t0)) s)" [ $((t1 - t0)) -le 25 ]
 check "timeout logged" grep -q '"detail":"timeout' "$LOG"
 wait "$WAITER"
 check "the waiting client got its job's end: canceled with code shutdown" [ "$(jget "$WORK/waited" "(j['status'], j['error']['code'])" 2>/dev/null)" = "('canceled', 'shutdown')" ]
 # A Prefer: wait answer that is still being sent when the drain ends must
 # reach the client whole: the server stops accepting, then lets responses
 # in flight finish (bounded) before it closes connections. The client reads
-# a multi-megabyte PNG slowly, so the send outlasts the job by seconds.
+# a multi-megabyte PNG slowly, so the send outlasts the job by seconds (the
+# job itself is short: SIGTERM comes while it runs or while its answer is
+# being sent, and either way the answer must arrive whole).
 start_server --workers 1 --drain-timeout 300
 img png 2048 2048 "$WORK/big.png"
 curl -s -o "$WORK/slow.png" -D "$WORK/slow.headers" -w '%{http_code}' --limit-rate 400k \
     -H 'Prefer: wait=120' -H 'Accept: image/png' -X POST "$BASE/v1/edit" -F image=@"$WORK/big.png" -F prompt="send me" \
-    -F resolution=64 -F num_inference_steps=20 >"$WORK/slow.code" &
+    -F resolution=64 -F num_inference_steps=2 >"$WORK/slow.code" &
 SLOW=$!
 for i in $(seq 1 200); do
-    grep -q '"status":"running"' <(curl -s "$BASE/v1/jobs") && break
+    grep -q '"status":"\(running\|succeeded\)"' <(curl -s "$BASE/v1/jobs") && break
     sleep 0.1
 done
 stop_server
