@@ -43,7 +43,7 @@ static bool parse_range(const char *s, webhook_range *r) {
     snprintf(buf, sizeof buf, "%s", s);
     char *slash = strchr(buf, '/');
     if (slash) *slash = '\0';
-    bool v4;
+    bool v4 = false;
     if (!parse_addr(buf, r->addr, &v4)) return false;
     int max = v4 ? 32 : 128;
     int prefix = max;
@@ -95,9 +95,8 @@ static bool is_public(const uint8_t a[16]) {
     bool v4 = memcmp(a, mapped, 12) == 0;
     for (size_t i = 0; i < sizeof non_public / sizeof non_public[0]; i++) {
         uint8_t net[16];
-        bool net_v4;
-        parse_addr(non_public[i].net, net, &net_v4);
-        if (net_v4 != v4) continue;
+        bool net_v4 = false;
+        if (!parse_addr(non_public[i].net, net, &net_v4) || net_v4 != v4) continue;
         if (in_range(a, net, net_v4 ? non_public[i].prefix + 96 : non_public[i].prefix))
             return false;
     }
@@ -157,7 +156,7 @@ static bool parse_authority(const char *a, size_t n, webhook_url *u) {
     u->port = u->https ? 443 : 80;
     if (colon && !parse_port(colon + 1, (size_t)(end - colon - 1), &u->port)) return false;
     uint8_t bytes[16];
-    bool v4;
+    bool v4 = false;
     u->host_is_literal = parse_addr(u->host, bytes, &v4);
     return u->host_is_literal || a[0] != '[';
 }
@@ -196,7 +195,7 @@ bool webhook_url_acceptable(const webhook_policy *p, const char *url, char *err,
     if (!webhook_url_parse(url, &u, err, errlen)) return false;
     const char *literal = strcasecmp(u.host, "localhost") == 0 ? "127.0.0.1" : u.host;
     uint8_t a[16];
-    bool v4;
+    bool v4 = false;
     if ((u.host_is_literal || literal != u.host) && parse_addr(literal, a, &v4) &&
         !allowed_bytes(p, a)) {
         snprintf(err, errlen,
