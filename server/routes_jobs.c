@@ -189,15 +189,19 @@ static void answer_job(app *a, http_request *req, const char *id, http_response 
     http_response_json(resp, job_status_is_final(st) ? 200 : 202, o);
 }
 
-/* Prefer: wait=N waits on the queued job (it never bypasses the queue); the
- * front end parks the connection rather than a thread. */
-static void answer_submitted(app *a, http_request *req, const char *id, bool replayed,
-                             http_response *resp) {
+void route_submitted_headers(app *a, const char *id, bool replayed, http_response *resp) {
     char path[64], location[RESULT_URL_MAX];
     snprintf(path, sizeof path, "/v1/jobs/%s", id);
     result_urls_absolute(&a->urls, path, location, sizeof location);
     http_response_header(resp, "Location", location);
     if (replayed) http_response_header(resp, "Idempotent-Replayed", "true");
+}
+
+/* Prefer: wait=N waits on the queued job (it never bypasses the queue); the
+ * front end parks the connection rather than a thread. */
+static void answer_submitted(app *a, http_request *req, const char *id, bool replayed,
+                             http_response *resp) {
+    route_submitted_headers(a, id, replayed, resp);
     int wait = api_parse_prefer_wait(http_request_header(req, "Prefer"), a->cfg->wait_max_s);
     if (wait <= 0) { /* 202 whatever its state, as a plain submission */
         lookup_result lr;

@@ -87,11 +87,7 @@ static void answer_openai(app *a, http_request *req, const char *id, http_respon
 /* Waits for the job (parked, no thread) unless --wait-max is 0. */
 static void openai_submitted(app *a, http_request *req, const char *id, bool replayed,
                              http_response *resp) {
-    char path[64], location[RESULT_URL_MAX];
-    snprintf(path, sizeof path, "/v1/jobs/%s", id);
-    result_urls_absolute(&a->urls, path, location, sizeof location);
-    http_response_header(resp, "Location", location);
-    if (replayed) http_response_header(resp, "Idempotent-Replayed", "true");
+    route_submitted_headers(a, id, replayed, resp);
     if (a->cfg->wait_max_s <= 0) return answer_openai(a, req, id, resp);
     resp->defer.then = answer_openai;
     snprintf(resp->defer.job_id, sizeof resp->defer.job_id, "%s", id);

@@ -22,4 +22,8 @@ bool route_task_accepts(app *a, const api_task *t, http_response *resp);
 void route_submit_request(app *a, http_request *req, const api_task *t, job_request *er,
                           job_submitted_fn answer, http_response *resp);
 
+/* Location (absolute under --public-url) and Idempotent-Replayed of a
+ * submission's answer, whichever route took it. */
+void route_submitted_headers(app *a, const char *id, bool replayed, http_response *resp);
+
 #endif
