@@ -22,11 +22,17 @@ code=$(req POST /v1/edit -H 'Prefer: wait=60' -F image=@"$WORK/in.png" -F prompt
 check "job with a webhook: 200 (got $code)" [ "$code" = 200 ]
 ID=$(jget "$WORK/body" "j['id']")
 check "its parameters carry the webhook and the default filter" [ "$(jget "$WORK/body" "(j['parameters']['webhook'], j['parameters']['webhook_events_filter'])")" = "('$HOOK?job=1', ['start', 'progress', 'completed'])" ]
-deliveries() { # deliveries JOB: the receiver's lines for JOB, once its completed got 200 (20 s)
+deliveries() { # deliveries JOB: the receiver's lines for JOB, once its completed got 200 and
+    # every delivery answered 500 got its 200 on a retry (the retry may land after completed) (20 s)
     local i
     for i in $(seq 1 200); do
-        grep "\"job\": \"$1\"" "$WORK/hook.log" 2>/dev/null | grep '"type": "job.completed"' |
-            grep -q '"answered": 200' && break
+        grep "\"job\": \"$1\"" "$WORK/hook.log" 2>/dev/null >"$WORK/deliveries.part"
+        /usr/bin/python3 -c "
+import json,sys
+ls=[json.loads(l) for l in open(sys.argv[1])]
+ok={l['id'] for l in ls if l['answered']==200}
+done=any(l['type']=='job.completed' for l in ls if l['id'] in ok)
+sys.exit(0 if done and all(l['id'] in ok for l in ls) else 1)" "$WORK/deliveries.part" && break
         sleep 0.1
     done
     grep "\"job\": \"$1\"" "$WORK/hook.log"
