@@ -54,6 +54,18 @@ static json_t *links_json(const job_view *v) {
     return json_pack("{s:s,s:s}", "self", self, "result", result);
 }
 
+/* {"content_type", "width", "height", "images": [{"index", "seed"}, ...]}:
+ * every image of the job (num_images_per_prompt) with the seed it ran with. */
+static json_t *result_json(const job_view *v) {
+    json_t *images = json_array();
+    for (int i = 0; images && i < v->result_count; i++)
+        json_array_append_new(
+            images, json_pack("{s:i,s:I}", "index", i, "seed", (json_int_t)v->result_seeds[i]));
+    return json_pack("{s:s,s:i,s:i,s:o*}", "content_type",
+                     v->result_type ? v->result_type : "image/png", "width", v->result_width,
+                     "height", v->result_height, "images", images);
+}
+
 json_t *job_view_json(const job_view *v) {
     json_t *o = json_object();
     if (!o) return NULL;
@@ -77,12 +89,7 @@ json_t *job_view_json(const job_view *v) {
                         v->error_code ? json_pack("{s:s,s:s}", "code", v->error_code, "message",
                                                   v->error_message ? v->error_message : "")
                                       : json_null());
-    json_object_set_new(o, "result",
-                        v->status == JOB_SUCCEEDED
-                            ? json_pack("{s:s,s:i,s:i}", "content_type",
-                                        v->result_type ? v->result_type : "image/png", "width",
-                                        v->result_width, "height", v->result_height)
-                            : json_null());
+    json_object_set_new(o, "result", v->status == JOB_SUCCEEDED ? result_json(v) : json_null());
     json_object_set_new(o, "sizes",
                         json_pack("{s:{s:i,s:i},s:{s:i,s:i}}", "input", "width", v->input_width,
                                   "height", v->input_height, "working", "width", v->working_width,

@@ -4,6 +4,7 @@
 #define I2I_API_JOB_JSON_H
 
 #include "job_request.h"
+#include "param_limits.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -28,8 +29,10 @@ typedef struct job_view {
     const job_resolved *params;
     const char *error_code; /* NULL unless failed/canceled */
     const char *error_message;
-    int result_width, result_height;   /* 0 unless succeeded */
-    const char *result_type;           /* the result's media type; NULL = image/png */
+    int result_width, result_height; /* 0 unless succeeded */
+    const char *result_type;         /* the result's media type; NULL = image/png */
+    int result_count;                /* images (num_images_per_prompt) once succeeded */
+    uint64_t result_seeds[API_NUM_IMAGES_MAX];
     int input_width, input_height;     /* the decoded (upright) input */
     int working_width, working_height; /* the size the job runs at */
     double eta_s;                      /* seconds left; < 0 until the first step ran */

@@ -60,6 +60,7 @@ static const field_spec fields[] = {
     {"response_format", F_STRING, REQ_RESPONSE_FORMAT, 0, 0},
     {"webhook", F_STRING, REQ_WEBHOOK, 0, 0},
     {"webhook_events_filter", F_STRING, REQ_WEBHOOK_EVENTS, 0, 0},
+    {"num_images_per_prompt", F_INT, REQ_NUM_IMAGES, 1, API_NUM_IMAGES_MAX},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -310,6 +311,9 @@ static bool set_number(job_request *r, const field_spec *f, double v, api_error 
     case REQ_OUTPUT_QUALITY:
         r->output_quality = (int)v;
         break;
+    case REQ_NUM_IMAGES:
+        r->num_images = (int)v;
+        break;
     default:
         r->gamma = v;
     }
@@ -498,6 +502,7 @@ uint64_t job_request_hash(const api_task *t, const job_request *r) {
     h = fnv1a(h, &r->response_b64, sizeof r->response_b64);
     if (r->webhook) h = fnv1a(h, r->webhook, strlen(r->webhook));
     h = fnv1a(h, &r->webhook_events, sizeof r->webhook_events);
+    h = fnv1a(h, &r->num_images, sizeof r->num_images);
     return fnv1a(h, &r->timeout_s, sizeof r->timeout_s);
 }
 
@@ -579,6 +584,7 @@ bool job_request_resolve(const api_task *t, const job_request *r, const profile_
     out->gamma_origin = pr.gamma_origin;
     if (r->given & REQ_OUTPUT_SIZE) out->params.output_size = r->output_size;
     if (r->given & REQ_TIMEOUT) out->timeout_s = r->timeout_s;
+    out->num_images = (r->given & REQ_NUM_IMAGES) ? r->num_images : 1;
     if (!resolve_result(r, &out->result, e)) return false;
     if ((r->given & REQ_WEBHOOK_EVENTS) && !r->webhook)
         return api_error_set(e, API_ERR_INVALID_PARAMETER,
@@ -589,6 +595,10 @@ bool job_request_resolve(const api_task *t, const job_request *r, const profile_
                                                             : API_WEBHOOK_ALL;
     if (t->apply) t->apply(r, &out->params);
     return !t->check || t->check(&out->params, e);
+}
+
+uint64_t job_image_seed(uint64_t seed, int i) {
+    return (seed + (uint64_t)i) & (uint64_t)API_SEED_MAX; /* API_SEED_MAX is 2^53 - 1 */
 }
 
 json_t *job_resolved_json(const job_resolved *res) {
@@ -607,6 +617,7 @@ json_t *job_resolved_json(const job_resolved *res) {
                         res->result.quality > 0 ? json_integer(res->result.quality) : json_null());
     json_object_set_new(o, "response_format",
                         json_string(res->result.inline_b64 ? "b64_json" : "url"));
+    json_object_set_new(o, "num_images_per_prompt", json_integer(res->num_images));
     json_object_set_new(o, "webhook", res->webhook ? json_string(res->webhook) : json_null());
     json_object_set_new(o, "webhook_events_filter",
                         res->webhook ? api_webhook_events_json(res->webhook_events) : json_null());

@@ -7,7 +7,7 @@
  * plus ours (profile, depth, gamma, resolution, output_size, timeout,
  * control_type, low_threshold, high_threshold, image_resolution, scale, color_fix,
  * cfw_weight, output_format, output_quality, response_format, webhook,
- * webhook_events_filter). Each task (api_task.h) accepts a
+ * webhook_events_filter, num_images_per_prompt). Each task (api_task.h) accepts a
  * subset; any other field is rejected by name. Parsing checks types and the ranges that do not
  * depend on the profile (400 invalid_parameter for a wrong type, 422 parameter_out_of_range outside
  * a fixed range); job_request_resolve() then merges the request over its profile through
@@ -54,14 +54,15 @@ enum {
     REQ_OUTPUT_QUALITY = 1u << 24,
     REQ_RESPONSE_FORMAT = 1u << 25,
     REQ_WEBHOOK = 1u << 26,
-    REQ_WEBHOOK_EVENTS = 1u << 27
+    REQ_WEBHOOK_EVENTS = 1u << 27,
+    REQ_NUM_IMAGES = 1u << 28
 };
 
 /* The fields every job route accepts. */
 #define REQ_COMMON_FIELDS                                                                          \
     (REQ_IMAGE | REQ_PROMPT | REQ_PROFILE | REQ_SCHEDULER | REQ_STEPS | REQ_DEPTH | REQ_SEED |     \
      REQ_GUIDANCE | REQ_ETA | REQ_GAMMA | REQ_OUTPUT_SIZE | REQ_TIMEOUT | REQ_OUTPUT_FORMAT |      \
-     REQ_OUTPUT_QUALITY | REQ_RESPONSE_FORMAT | REQ_WEBHOOK | REQ_WEBHOOK_EVENTS)
+     REQ_OUTPUT_QUALITY | REQ_RESPONSE_FORMAT | REQ_WEBHOOK | REQ_WEBHOOK_EVENTS | REQ_NUM_IMAGES)
 
 typedef struct api_task api_task;
 
@@ -95,6 +96,7 @@ typedef struct job_request {
     bool response_b64;           /* response_format b64_json */
     char *webhook;               /* owned; NULL when not given */
     unsigned webhook_events;     /* API_WEBHOOK_* bits */
+    int num_images;              /* num_images_per_prompt */
 } job_request;
 
 /* The parameters a job actually runs with (reported back in job JSON). */
@@ -107,7 +109,11 @@ typedef struct job_resolved {
     result_spec result;                /* the result's format and delivery */
     const char *webhook;               /* borrows the request's; NULL = none */
     unsigned webhook_events;           /* API_WEBHOOK_* bits */
+    int num_images; /* results of one job: image i runs with seed + i (job_image_seed) */
 } job_resolved;
+
+/* The seed of a job's image i: seed + i, within the seeds a request may give. */
+uint64_t job_image_seed(uint64_t seed, int i);
 
 void job_request_init(job_request *r);
 void job_request_free(job_request *r);

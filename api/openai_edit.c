@@ -1,5 +1,6 @@
 /* OpenAI images.edit fields onto the edit route's. */
 #include "openai_edit.h"
+#include "param_limits.h"
 #include "profiles.h"
 
 #include <stdio.h>
@@ -13,6 +14,12 @@ static bool part_is(const multipart_part *p, const char *text) {
 static bool has_prefix(const multipart_part *p, const char *prefix) {
     size_t n = strlen(prefix);
     return p->len >= n && memcmp(p->data, prefix, n) == 0;
+}
+
+/* n: 1 .. API_NUM_IMAGES_MAX, in decimal (one digit suffices). */
+_Static_assert(API_NUM_IMAGES_MAX <= 9, "n is parsed as one digit");
+static bool n_valid(const multipart_part *p) {
+    return p->len == 1 && p->data[0] >= '1' && p->data[0] <= '0' + API_NUM_IMAGES_MAX;
 }
 
 /* model: a profile of task edit, an OpenAI model name, or an error. *keep
@@ -45,10 +52,11 @@ static bool map_part(const multipart_part *p, const profile_set *set, const char
     if (!strcmp(p->name, "image[]"))
         *name = "image";
     else if (!strcmp(p->name, "n")) {
-        if (!part_is(p, "1"))
-            return api_error_set(e, API_ERR_INVALID_PARAMETER,
-                                 "n must be 1: one image per request");
-        *name = NULL;
+        if (!n_valid(p))
+            return api_error_set(e, API_ERR_OUT_OF_RANGE,
+                                 "n must be an integer in [1, %d]: images per request",
+                                 API_NUM_IMAGES_MAX);
+        *name = "num_images_per_prompt";
     } else if (!strcmp(p->name, "user"))
         *name = NULL;
     else if (!strcmp(p->name, "mask"))

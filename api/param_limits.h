@@ -13,5 +13,8 @@
 #define API_ETA_MAX 1.0
 #define API_SEED_MAX 9007199254740991LL /* 2^53-1: exact in every JSON client */
 #define API_PROMPT_MAX_BYTES 4096
+/* num_images_per_prompt: one job runs its images one after the other, so a
+ * job of N costs N single ones; the bound keeps one job's results small. */
+#define API_NUM_IMAGES_MAX 4
 
 #endif

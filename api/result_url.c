@@ -64,15 +64,20 @@ static char *signature(const result_urls *u, const char *id, long long exp) {
     return base64url_encode(mac, mac_len);
 }
 
-bool result_urls_result(const result_urls *u, const char *id, double now, char *out,
+bool result_urls_result(const result_urls *u, const char *id, int index, double now, char *out,
                         size_t outlen) {
-    char path[80];
+    char path[80], idx[24] = "";
     snprintf(path, sizeof path, "/v1/jobs/%s/result", id);
-    if (!u->sign) return result_urls_absolute(u, path, out, outlen), true;
+    if (index > 0) snprintf(idx, sizeof idx, "index=%d", index);
+    if (!u->sign) {
+        snprintf(out, outlen, "%s%s%s%s", u->base, path, idx[0] ? "?" : "", idx);
+        return true;
+    }
     long long exp = (long long)now + u->ttl_s;
     char *sig = signature(u, id, exp);
     if (!sig) return false;
-    snprintf(out, outlen, "%s%s?exp=%lld&sig=%s", u->base, path, exp, sig);
+    snprintf(out, outlen, "%s%s?%s%sexp=%lld&sig=%s", u->base, path, idx, idx[0] ? "&" : "", exp,
+             sig);
     free(sig);
     return true;
 }

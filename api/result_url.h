@@ -38,9 +38,12 @@ bool result_urls_init(result_urls *u, const char *public_url, const char *secret
 /* base + path ("/v1/jobs/ID"): absolute with a base, else path itself. */
 void result_urls_absolute(const result_urls *u, const char *path, char *out, size_t outlen);
 
-/* The result URL of job `id`: signed (expiring ttl_s after now) when
- * u->sign, else plain. false only when out of memory. */
-bool result_urls_result(const result_urls *u, const char *id, double now, char *out, size_t outlen);
+/* The URL of result `index` of job `id` (?index= from 1 on): signed
+ * (expiring ttl_s after now) when u->sign, else plain. The signature binds
+ * the job, not the index: every result of a job is its owner's alike.
+ * false only when out of memory. */
+bool result_urls_result(const result_urls *u, const char *id, int index, double now, char *out,
+                        size_t outlen);
 
 /* Checks the exp and sig query values for job id at `now`. */
 result_sig result_urls_verify(const result_urls *u, const char *id, const char *exp,

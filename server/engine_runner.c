@@ -2,6 +2,7 @@
  * to job error codes. */
 #include "engine_runner.h"
 #include "image_encode.h"
+#include "job_request.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -167,28 +168,65 @@ static void fail(engine_result *out, i2i_status st, const char *msg) {
     snprintf(out->error_message, sizeof out->error_message, "%s", msg[0] ? msg : "engine failure");
 }
 
-void engine_runner_run(const engine_runner *r, const char *task, const i2i_image *in,
-                       const i2i_params *p, const result_spec *enc, i2i_progress_fn progress,
-                       void *user, engine_result *out) {
-    memset(out, 0, sizeof *out);
-    const i2i_bundle *b = bundle_for(r, task);
-    if (!b) return fail(out, I2I_ERR_MODEL, "no bundle serves this task");
+/* Progress of image `index` of `count`, as steps of the whole job. */
+typedef struct image_progress {
+    i2i_progress_fn fn;
+    void *user;
+    int index, count;
+} image_progress;
+
+static bool on_image_step(void *user, int step, int steps) {
+    image_progress *ip = user;
+    return !ip->fn || ip->fn(ip->user, ip->index * steps + step, ip->count * steps);
+}
+
+/* One image of the job, encoded; false with out's error set. */
+static bool run_one(const i2i_bundle *b, const i2i_image *in, const i2i_params *p,
+                    const result_spec *enc, image_progress *ip, engine_result *out) {
     i2i_image result = {0};
     char err[256] = "";
-    i2i_status st = i2i_run(b, in, p, progress, user, &result, err, sizeof err);
+    i2i_status st = i2i_run(b, in, p, on_image_step, ip, &result, err, sizeof err);
     if (st != I2I_OK) {
         i2i_image_free(&result);
-        return fail(out, st, err);
+        return fail(out, st, err), false;
     }
-    bool encoded = image_encode(&result, enc, &out->image, &out->image_len, err, sizeof err);
+    engine_image *img = &out->images[out->n_images];
+    bool encoded = image_encode(&result, enc, &img->bytes, &img->len, err, sizeof err);
     out->width = result.width;
     out->height = result.height;
-    out->content_type = result_format_content_type(enc->format);
     i2i_image_free(&result);
     if (!encoded) {
         out->error_code = "internal";
         snprintf(out->error_message, sizeof out->error_message, "%s", err);
-        return;
+        return false;
+    }
+    img->seed = p->seed;
+    out->n_images++;
+    return true;
+}
+
+void engine_runner_run(const engine_runner *r, const char *task, const i2i_image *in,
+                       const i2i_params *p, int count, const result_spec *enc,
+                       i2i_progress_fn progress, void *user, engine_result *out) {
+    memset(out, 0, sizeof *out);
+    const i2i_bundle *b = bundle_for(r, task);
+    if (!b) return fail(out, I2I_ERR_MODEL, "no bundle serves this task");
+    if (count < 1 || count > ENGINE_RUNNER_MAX_IMAGES)
+        return fail(out, I2I_ERR_INVALID, "images per job out of range");
+    out->content_type = result_format_content_type(enc->format);
+    for (int i = 0; i < count; i++) {
+        i2i_params one = *p;
+        one.seed = job_image_seed(p->seed, i);
+        image_progress ip = {progress, user, i, count};
+        if (!run_one(b, in, &one, enc, &ip, out)) return engine_result_free(out);
     }
     out->ok = true;
+}
+
+/* Frees the images; the error fields stay for the caller to report. */
+void engine_result_free(engine_result *out) {
+    for (int i = 0; i < out->n_images; i++)
+        free(out->images[i].bytes);
+    memset(out->images, 0, sizeof out->images);
+    out->n_images = 0;
 }

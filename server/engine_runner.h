@@ -6,6 +6,7 @@
 #define I2I_SERVER_ENGINE_RUNNER_H
 
 #include "i2i_engine.h"
+#include "param_limits.h"
 #include "profile.h"
 #include "result_format.h"
 #include <stdbool.h>
@@ -13,18 +14,25 @@
 #include <stdint.h>
 
 #define ENGINE_RUNNER_MAX_BUNDLES 8
+#define ENGINE_RUNNER_MAX_IMAGES API_NUM_IMAGES_MAX /* per job (num_images_per_prompt) */
 
 typedef struct engine_runner engine_runner;
+
+typedef struct engine_image {
+    uint8_t *bytes; /* malloc'd, encoded as asked */
+    size_t len;
+    uint64_t seed; /* the seed it ran with */
+} engine_image;
 
 typedef struct engine_result {
     bool ok;
     bool canceled;
     const char *error_code; /* stable code for job.error when !ok */
     char error_message[256];
-    uint8_t *image; /* malloc'd, encoded as asked */
-    size_t image_len;
+    engine_image images[ENGINE_RUNNER_MAX_IMAGES];
+    int n_images;
     const char *content_type; /* static: "image/png", ... */
-    int width, height;
+    int width, height;        /* every image's */
 } engine_result;
 
 /* What one loaded bundle serves. */
@@ -60,9 +68,12 @@ bool engine_runner_working_size(const engine_runner *r, const char *task, int w,
 /* Per worker thread, before its first job. 0 leaves the default. */
 void engine_runner_set_threads(int n);
 
-/* Runs the job and encodes its result once, as enc says. */
+/* Runs the job `count` times (image i with seed job_image_seed(p->seed, i),
+ * one after the other, progress counted over all of them) and encodes each
+ * result once, as enc says. Any failure or cancel fails the whole job. */
 void engine_runner_run(const engine_runner *r, const char *task, const i2i_image *in,
-                       const i2i_params *p, const result_spec *enc, i2i_progress_fn progress,
-                       void *user, engine_result *out);
+                       const i2i_params *p, int count, const result_spec *enc,
+                       i2i_progress_fn progress, void *user, engine_result *out);
+void engine_result_free(engine_result *out);
 
 #endif

@@ -25,7 +25,8 @@ void job_unref(job *j) {
     if (!j || --j->refs > 0) return;
     job_request_free(&j->req);
     free(j->input.rgb);
-    free(j->result);
+    for (int i = 0; i < j->n_results; i++)
+        free(j->results[i].bytes);
     free(j);
 }
 
@@ -48,6 +49,9 @@ void job_fill_view(const job *j, job_view *v) {
     v->result_width = j->out_width;
     v->result_height = j->out_height;
     v->result_type = j->result_type;
+    v->result_count = j->n_results;
+    for (int i = 0; i < j->n_results; i++)
+        v->result_seeds[i] = j->results[i].seed;
     v->input_width = j->input_width;
     v->input_height = j->input_height;
     v->working_width = j->working_width;

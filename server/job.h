@@ -6,6 +6,7 @@
 
 #include "job_request.h"
 #include "i2i_engine.h"
+#include "engine_runner.h"
 #include "job_json.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,9 +33,9 @@ typedef struct job {
     int input_width, input_height;     /* the decoded (upright) input's size */
     int working_width, working_height; /* the size it runs at */
     double timeout_s;                  /* 0 = none */
-    uint8_t *result;                   /* the encoded result, set once when the job succeeds */
-    size_t result_len;
-    const char *result_type; /* its media type (static) */
+    engine_image results[ENGINE_RUNNER_MAX_IMAGES]; /* encoded, set once when the job succeeds */
+    int n_results;
+    const char *result_type; /* their media type (static) */
     int out_width, out_height;
     char error_code[32];
     char error_message[256];

@@ -19,15 +19,21 @@ static bool wants_inline(json_t *job) {
     return rf && strcmp(rf, "b64_json") == 0;
 }
 
-/* The result bytes as base64, copied and encoded outside the service's lock. */
-static void add_b64(app *a, const char *id, json_t *result) {
+/* Result `index` as base64, copied and encoded outside the service's lock. */
+static void add_b64(app *a, const char *id, int index, json_t *to) {
     job_status st;
     job_result_copy copy;
-    job_service_result(a->jobs, id, NULL, &st, &copy); /* the caller already looked it up */
+    job_service_result(a->jobs, id, NULL, index, &st, &copy); /* the caller looked it up */
     char *b64 = copy.bytes ? base64_encode(copy.bytes, copy.len) : NULL;
     free(copy.bytes);
-    if (b64) json_object_set_new(result, "b64_json", json_string(b64));
+    if (b64) json_object_set_new(to, "b64_json", json_string(b64));
     free(b64);
+}
+
+static void add_url(app *a, const char *id, int index, json_t *to) {
+    char url[RESULT_URL_MAX];
+    if (result_urls_result(&a->urls, id, index, job_service_now(), url, sizeof url))
+        json_object_set_new(to, "url", json_string(url));
 }
 
 void job_present(app *a, json_t *job, bool inline_image) {
@@ -38,10 +44,16 @@ void job_present(app *a, json_t *job, bool inline_image) {
     absolute_link(a, links, "result");
     json_t *result = json_object_get(job, "result");
     if (!json_is_object(result)) return;
-    char url[RESULT_URL_MAX];
-    if (result_urls_result(&a->urls, id, job_service_now(), url, sizeof url))
-        json_object_set_new(result, "url", json_string(url));
-    if (inline_image && wants_inline(job)) add_b64(a, id, result);
+    bool b64 = inline_image && wants_inline(job);
+    /* result.url / b64_json: the first image, as before several images were possible */
+    add_url(a, id, 0, result);
+    if (b64) add_b64(a, id, 0, result);
+    size_t i;
+    json_t *image;
+    json_array_foreach(json_object_get(result, "images"), i, image) {
+        add_url(a, id, (int)i, image);
+        if (b64 && i > 0) add_b64(a, id, (int)i, image);
+    }
 }
 
 void job_present_list(app *a, json_t *list) {

@@ -293,7 +293,7 @@ json_t *job_service_job_json(job_service *s, const char *id, const char *owner, 
     return o;
 }
 
-lookup_result job_service_result(job_service *s, const char *id, const char *owner,
+lookup_result job_service_result(job_service *s, const char *id, const char *owner, int index,
                                  job_status *status, job_result_copy *out) {
     lookup_result lr;
     memset(out, 0, sizeof *out);
@@ -301,13 +301,12 @@ lookup_result job_service_result(job_service *s, const char *id, const char *own
     job *j = lookup_locked(s, id, owner, &lr);
     if (j) {
         *status = j->status;
-        if (j->status == JOB_SUCCEEDED && j->result) {
-            out->bytes = malloc(j->result_len);
-            if (out->bytes) {
-                memcpy(out->bytes, j->result, j->result_len);
-                out->len = j->result_len;
-                out->content_type = j->result_type;
-            }
+        out->count = j->status == JOB_SUCCEEDED ? j->n_results : 0;
+        const engine_image *img = index >= 0 && index < out->count ? &j->results[index] : NULL;
+        if (img && (out->bytes = malloc(img->len))) {
+            memcpy(out->bytes, img->bytes, img->len);
+            out->len = img->len;
+            out->content_type = j->result_type;
         }
     }
     pthread_mutex_unlock(&s->mu);
@@ -475,12 +474,13 @@ void job_service_finish(job_service *s, job *j, engine_result *r) {
     double run_s = j->finished_at - j->started_at;
     if (r->ok) {
         j->status = JOB_SUCCEEDED;
-        j->result = r->image;
-        j->result_len = r->image_len;
+        memcpy(j->results, r->images, sizeof j->results);
+        j->n_results = r->n_images;
         j->result_type = r->content_type;
         j->out_width = r->width;
         j->out_height = r->height;
-        r->image = NULL;
+        memset(r->images, 0, sizeof r->images); /* the job owns them now */
+        r->n_images = 0;
         s->avg_run_s = 0.8 * s->avg_run_s + 0.2 * run_s;
     } else if (r->canceled) {
         record_stop(j);

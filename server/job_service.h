@@ -57,15 +57,17 @@ void job_service_unlisten(job_service *s, job_event_listener fn, void *ctx);
 bool job_service_is_settled(job_service *s, const char *id);
 
 json_t *job_service_job_json(job_service *s, const char *id, const char *owner, lookup_result *lr);
-/* A copy of a succeeded job's encoded result (bytes NULL otherwise). */
+/* A copy of one of a succeeded job's encoded results (bytes NULL otherwise). */
 typedef struct job_result_copy {
     uint8_t *bytes; /* malloc'd: the caller frees it */
     size_t len;
     const char *content_type; /* static */
+    int count;                /* the job's results (0 unless it succeeded) */
 } job_result_copy;
 
-/* Copies the result of a succeeded job; *status is the job's status. */
-lookup_result job_service_result(job_service *s, const char *id, const char *owner,
+/* Copies result `index` (0-based) of a succeeded job; *status is the job's
+ * status. bytes stay NULL for an index at or past out->count. */
+lookup_result job_service_result(job_service *s, const char *id, const char *owner, int index,
                                  job_status *status, job_result_copy *out);
 /* Cancels a queued or running job (idempotent). *was_running tells the
  * caller the cancel takes effect at the next denoising step. */

@@ -8,6 +8,7 @@
 #include "job_present.h"
 #include "webhook_jobs.h"
 #include "multipart.h"
+#include "param_limits.h"
 #include "routes_submit.h"
 
 #include <stdio.h>
@@ -171,7 +172,7 @@ static void answer_job(app *a, http_request *req, const char *id, http_response 
     if (accept) {
         job_status st;
         job_result_copy r;
-        job_service_result(a->jobs, id, viewer(req), &st, &r);
+        job_service_result(a->jobs, id, viewer(req), 0, &st, &r);
         if (r.bytes && api_accepts_media(accept, r.content_type, false)) {
             http_response_bytes(resp, 200, r.content_type, r.bytes, r.len);
             return;
@@ -381,15 +382,34 @@ void route_job_events(app *a, http_request *req, const char *id, http_response *
     resp->stream_last_id = (long)n;
 }
 
+/* ?index=N: which of the job's images (num_images_per_prompt); 0 without. */
+static bool result_index(http_request *req, int *index, http_response *resp) {
+    const char *s = http_request_query(req, "index");
+    long long n = 0;
+    if (s && !api_parse_int(s, 0, API_NUM_IMAGES_MAX - 1, &n)) {
+        http_response_error(resp, API_ERR_INVALID_PARAMETER,
+                            "index must be an integer in [0, %d]: which of the job's images",
+                            API_NUM_IMAGES_MAX - 1);
+        return false;
+    }
+    *index = (int)n;
+    return true;
+}
+
 void route_job_result(app *a, http_request *req, const char *id, http_response *resp) {
     job_status st = JOB_QUEUED;
     job_result_copy r;
+    int index;
     snprintf(req->job_id, sizeof req->job_id, "%s", id);
-    lookup_result lr = job_service_result(a->jobs, id, viewer(req), &st, &r);
+    if (!result_index(req, &index, resp)) return;
+    lookup_result lr = job_service_result(a->jobs, id, viewer(req), index, &st, &r);
     if (lr != LOOKUP_FOUND)
         lookup_error(resp, lr, id);
     else if (r.bytes)
         send_result(req, &r, resp);
+    else if (st == JOB_SUCCEEDED && index >= r.count)
+        http_response_error(resp, API_ERR_NOT_FOUND, "job %s has %d image%s; index %d is not one",
+                            id, r.count, r.count == 1 ? "" : "s", index);
     else if (!job_status_is_final(st))
         http_response_error(resp, API_ERR_NOT_FINISHED, "job %s is %s; poll /v1/jobs/%s", id,
                             job_status_name(st), id);

@@ -19,16 +19,17 @@ static const char *viewer(const http_request *req) {
     return req->sees_all ? NULL : req->owner;
 }
 
-/* One data[] entry: the image inline, or its (signed) URL. */
-static json_t *data_entry(app *a, const char *id, bool b64) {
+/* One data[] entry: image `index` inline, or its (signed) URL. */
+static json_t *data_entry(app *a, const char *id, int index, bool b64) {
     if (!b64) {
         char url[RESULT_URL_MAX];
-        if (!result_urls_result(&a->urls, id, job_service_now(), url, sizeof url)) return NULL;
+        if (!result_urls_result(&a->urls, id, index, job_service_now(), url, sizeof url))
+            return NULL;
         return json_pack("{s:s}", "url", url);
     }
     job_status st;
     job_result_copy r;
-    job_service_result(a->jobs, id, NULL, &st, &r);
+    job_service_result(a->jobs, id, NULL, index, &st, &r);
     char *s = r.bytes ? base64_encode(r.bytes, r.len) : NULL;
     free(r.bytes);
     json_t *o = s ? json_pack("{s:s}", "b64_json", s) : NULL;
@@ -40,15 +41,19 @@ static json_t *openai_body(app *a, const char *id, json_t *job) {
     json_t *params = json_object_get(job, "parameters");
     json_t *result = json_object_get(job, "result");
     const char *rf = json_string_value(json_object_get(params, "response_format"));
-    json_t *entry = data_entry(a, id, rf && !strcmp(rf, "b64_json"));
-    if (!entry) return NULL;
+    bool b64 = rf && !strcmp(rf, "b64_json");
+    json_t *data = json_array();
+    size_t n = json_array_size(json_object_get(result, "images"));
+    for (size_t i = 0; data && i < n; i++)
+        if (json_array_append_new(data, data_entry(a, id, (int)i, b64)) != 0)
+            json_decref(data), data = NULL;
+    if (!data) return NULL;
     char size[32];
     snprintf(size, sizeof size, "%lldx%lld",
              (long long)json_integer_value(json_object_get(result, "width")),
              (long long)json_integer_value(json_object_get(result, "height")));
-    return json_pack("{s:I,s:[o],s:O?,s:s}", "created", (json_int_t)job_service_now(), "data",
-                     entry, "output_format", json_object_get(params, "output_format"), "size",
-                     size);
+    return json_pack("{s:I,s:o,s:O?,s:s}", "created", (json_int_t)job_service_now(), "data", data,
+                     "output_format", json_object_get(params, "output_format"), "size", size);
 }
 
 /* A job that did not succeed, as an error of this synchronous call. */

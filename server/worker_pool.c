@@ -49,10 +49,10 @@ static void *worker_main(void *arg) {
         /* the input was resampled to its working size at submit */
         i2i_params run = j->resolved.params;
         run.resolution = 0;
-        engine_runner_run(p->engine, j->task, &j->input, &run, &j->resolved.result, on_progress,
-                          &ctx, &r);
+        engine_runner_run(p->engine, j->task, &j->input, &run, j->resolved.num_images,
+                          &j->resolved.result, on_progress, &ctx, &r);
         job_service_finish(p->svc, j, &r);
-        free(r.image);
+        engine_result_free(&r);
     }
     return NULL;
 }

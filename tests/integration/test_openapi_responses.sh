@@ -170,6 +170,14 @@ check "job succeeded" [ "$(jget "$WORK/body" "j['status']")" = succeeded ]
 call 200 GET "$JOB" "/v1/jobs/$DONE" "${A[@]}"
 call 200 HEAD "$JOB" "/v1/jobs/$DONE" "${A[@]}"
 call 200 GET "$RESULT" "/v1/jobs/$DONE/result" "${A[@]}"
+# two images in one job: images[] with ?index= URLs, each result, the refusals
+call 200 POST /v1/edit /v1/edit "${A[@]}" -H "Prefer: wait=50" "${ONE[@]}" -F num_images_per_prompt=2 -F response_format=b64_json
+TWO=$(jget "$WORK/body" "j['id']")
+call 200 GET "$RESULT" "/v1/jobs/$TWO/result?index=1" "${A[@]}"
+call 404 GET "$RESULT" "/v1/jobs/$TWO/result?index=2" "${A[@]}"
+call 400 GET "$RESULT" "/v1/jobs/$TWO/result?index=x" "${A[@]}"
+call 400 HEAD "$RESULT" "/v1/jobs/$TWO/result?index=x" "${A[@]}"
+call 422 POST /v1/edit /v1/edit "${A[@]}" "${ONE[@]}" -F num_images_per_prompt=5
 EVENTS='/v1/jobs/{id}/events'
 call 200 GET "$EVENTS" "/v1/jobs/$DONE/events" "${A[@]}"
 check "a finished job's stream ends with done" grep -q '^event: done' "$WORK/body"
@@ -229,7 +237,7 @@ check "job $ID finishes" poll "$ID" succeeded
 # same request replayed (Idempotency-Key) with Accept: image/png -> 200 PNG
 call 202 POST /v1/control /v1/control "${A[@]}" "${CONE[@]}" -F negative_prompt=blurry
 CID=$(jget "$WORK/body" "j['id']")
-check "control job has the control parameters" [ "$(jget "$WORK/body" "(j['task'], j['profile'], sorted(j['parameters']))")" = "('control', 'control', ['control_type', 'controlnet_conditioning_scale', 'depth', 'eta', 'gamma', 'gamma_source', 'guidance_scale', 'high_threshold', 'image_resolution', 'low_threshold', 'negative_prompt', 'num_inference_steps', 'output_format', 'output_quality', 'output_size', 'prompt', 'response_format', 'scheduler', 'seed', 'timeout', 'webhook', 'webhook_events_filter'])" ]
+check "control job has the control parameters" [ "$(jget "$WORK/body" "(j['task'], j['profile'], sorted(j['parameters']))")" = "('control', 'control', ['control_type', 'controlnet_conditioning_scale', 'depth', 'eta', 'gamma', 'gamma_source', 'guidance_scale', 'high_threshold', 'image_resolution', 'low_threshold', 'negative_prompt', 'num_images_per_prompt', 'num_inference_steps', 'output_format', 'output_quality', 'output_size', 'prompt', 'response_format', 'scheduler', 'seed', 'timeout', 'webhook', 'webhook_events_filter'])" ]
 check "control job $CID finishes" poll "$CID" succeeded
 call 200 GET "$JOB" "/v1/jobs/$CID" "${A[@]}"
 check "finished control job: result 64x64, defaults filled in" [ "$(jget "$WORK/body" "(j['result']['width'], j['result']['height'], j['parameters']['control_type'], j['parameters']['low_threshold'], j['parameters']['high_threshold'], j['parameters']['guidance_scale'])")" = "(64, 64, 'canny', 100, 200, 9.0)" ]

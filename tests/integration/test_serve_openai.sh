@@ -38,7 +38,7 @@ check "the url without a token: 200 (got $code)" [ "$code" = 200 ]
 check "... a 64x48 WebP" [ "$(dims "$WORK/body")" = "webp 64 48" ]
 
 bad_post /v1/images/edits "size 512x512" 400 invalid_parameter "${A[@]}" "${OAI[@]}" -F size=512x512
-bad_post /v1/images/edits "n=2" 400 invalid_parameter "${A[@]}" "${OAI[@]}" -F n=2
+bad_post /v1/images/edits "n=9" 422 parameter_out_of_range "${A[@]}" "${OAI[@]}" -F n=9
 bad_post /v1/images/edits "a mask" 400 invalid_parameter "${A[@]}" "${OAI[@]}" -F mask=@"$WORK/in.png"
 bad_post /v1/images/edits "no prompt" 400 missing_field "${A[@]}" -F image=@"$WORK/in.png"
 bad_post /v1/images/edits "two images" 400 invalid_request "${A[@]}" "${OAI[@]}" -F "image[]=@$WORK/in.png"

@@ -38,15 +38,17 @@ static void test_config(void) {
     CHECK(!result_urls_init(&u, "", "short", 60, true, err, sizeof err));
     CHECK(result_urls_init(&u, "", "", 60, false, err, sizeof err) && u.base[0] == '\0');
     char out[RESULT_URL_MAX];
-    CHECK(result_urls_result(&u, ID, 1000, out, sizeof out));
+    CHECK(result_urls_result(&u, ID, 0, 1000, out, sizeof out));
     CHECK(strcmp(out, "/v1/jobs/" ID "/result") == 0); /* no auth: plain and relative */
+    CHECK(result_urls_result(&u, ID, 2, 1000, out, sizeof out));
+    CHECK(strcmp(out, "/v1/jobs/" ID "/result?index=2") == 0);
 }
 
 static void test_signing(void) {
     result_urls u;
     char err[300], url[RESULT_URL_MAX];
     CHECK(result_urls_init(&u, "http://h:1", "0123456789abcdef", 60, true, err, sizeof err));
-    CHECK(result_urls_result(&u, ID, 1000.5, url, sizeof url));
+    CHECK(result_urls_result(&u, ID, 0, 1000.5, url, sizeof url));
     const char *q = strstr(url, "?exp=1060&sig=");
     CHECK(q && strncmp(url, "http://h:1/v1/jobs/" ID "/result", q - url) == 0);
     const char *sig = strstr(url, "sig=") + 4;
@@ -61,6 +63,11 @@ static void test_signing(void) {
     result_urls other;
     CHECK(result_urls_init(&other, "", "fedcba9876543210", 60, true, err, sizeof err));
     CHECK(result_urls_verify(&other, ID, "1060", sig, 1000) == RESULT_SIG_BAD);
+    /* a later image of the same job: the same job-bound signature after ?index= */
+    char second[RESULT_URL_MAX];
+    CHECK(result_urls_result(&u, ID, 3, 1000.5, second, sizeof second));
+    CHECK(strstr(second, "/result?index=3&exp=1060&sig=") &&
+          !strcmp(strstr(second, "sig=") + 4, sig));
 }
 
 int main(void) {

@@ -50,9 +50,16 @@ const job = {
     webhook: null,
     webhook_events_filter: null,
     negative_prompt: "",
+    num_images_per_prompt: 1,
   },
   error: null,
-  result: { content_type: "image/png", width: 64, height: 48, url: `/v1/jobs/${ID}/result` },
+  result: {
+    content_type: "image/png",
+    width: 64,
+    height: 48,
+    url: `/v1/jobs/${ID}/result`,
+    images: [{ index: 0, seed: 7, url: `/v1/jobs/${ID}/result` }],
+  },
   sizes: { input: { width: 64, height: 48 }, working: { width: 64, height: 64 } },
   links: { self: `/v1/jobs/${ID}`, result: `/v1/jobs/${ID}/result` },
 };
