@@ -2,7 +2,11 @@
 """Stage 1: the KL autoencoder on random photo crops.
 
 Loss: L1 reconstruction of a posterior sample + a small KL term (it keeps the
-latents bounded; the bundle's scale_factor then brings them to unit std)."""
+latents bounded; the bundle's scale_factor then brings them to unit std).
+
+--decoder-only continues a trained VAE with the encoder (and quant_conv)
+frozen: the latent space stage 2 was trained in stays exactly the same, so
+the decoder can keep improving after (or while) the U-Net trains."""
 import json
 import os
 import sys
@@ -24,16 +28,30 @@ def vae_loss(vae, x):
     return rec, kl
 
 
+def trainable(vae, decoder_only):
+    if not decoder_only:
+        return list(vae.parameters())
+    vae.encoder.requires_grad_(False), vae.quant_conv.requires_grad_(False)
+    return list(vae.decoder.parameters()) + list(vae.post_quant_conv.parameters())
+
+
 def main():
-    args = cli.parser(__doc__).parse_args()
+    p = cli.parser(__doc__)
+    p.add_argument("--decoder-only", action="store_true",
+                   help="freeze the encoder (keeps stage 2 valid); needs --resume")
+    args = p.parse_args()
     cli.setup(args)
     ckpt = os.path.join(args.run_dir, "vae.pt")
     vae = AutoencoderKL(configs.VAE).to(args.device)
-    opt = torch.optim.AdamW(vae.parameters(), lr=args.lr, weight_decay=0.0)
+    opt = torch.optim.AdamW(trainable(vae, args.decoder_only), lr=args.lr, weight_decay=0.0)
     gen, step = torch.Generator().manual_seed(args.seed), 0
+    if args.decoder_only and not (args.resume and os.path.exists(ckpt)):
+        sys.exit("--decoder-only continues a trained VAE: pass --resume with runs/vae.pt present")
     if args.resume and os.path.exists(ckpt):
         s = checkpoint.load(ckpt)
-        vae.load_state_dict(s["model"]), opt.load_state_dict(s["opt"])
+        vae.load_state_dict(s["model"])
+        if s.get("decoder_only", False) == args.decoder_only:  # same parameter set
+            opt.load_state_dict(s["opt"])
         gen.set_state(s["gen"]), torch.set_rng_state(s["rng"])
         step = s["step"]
     train = photos.load(photos.TRAIN, args.data_root)
@@ -42,7 +60,8 @@ def main():
 
     def save():
         checkpoint.save(ckpt, model=vae.state_dict(), opt=opt.state_dict(), gen=gen.get_state(),
-                        rng=torch.get_rng_state(), step=step, config=configs.VAE)
+                        rng=torch.get_rng_state(), step=step, config=configs.VAE,
+                        decoder_only=args.decoder_only)
 
     acc = [0.0, 0.0, 0]
     while not clock.over():
