@@ -14,18 +14,16 @@ import tempfile
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from i2itrain import bundle, cli, configs, safetensors_io  # noqa: E402
+from i2itrain import cli, configs, from_bundle, safetensors_io  # noqa: E402
 from i2itrain.tokenizer import Tokenizer  # noqa: E402
 from train_ip2p import VOCAB, Ip2p  # noqa: E402
 from i2itrain.vae import AutoencoderKL  # noqa: E402
 
 
 def load_bundle_models(bundle_dir):
-    sd = safetensors_io.load(os.path.join(bundle_dir, "model.safetensors"))
-    model, vae = Ip2p(), AutoencoderKL(configs.VAE)
-    for prefix, module in ((bundle.UNET_PREFIX, model.unet), (bundle.CLIP_PREFIX, model.text),
-                           (bundle.VAE_PREFIX, vae)):
-        module.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
+    sd = from_bundle.tensors(bundle_dir)
+    model = from_bundle.load_ip2p(Ip2p(), sd)
+    vae = from_bundle.load_vae(AutoencoderKL(configs.VAE), sd)
     return model.eval(), vae.eval()
 
 

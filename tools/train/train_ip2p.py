@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from i2itrain import checkpoint, cli, configs, photos, schedule  # noqa: E402
+from i2itrain import checkpoint, cli, configs, from_bundle, photos, schedule  # noqa: E402
 from i2itrain import ip2p_batch, latent_pool  # noqa: E402
 from i2itrain.clip_text import CLIPTextModel  # noqa: E402
 from i2itrain.ema import Ema  # noqa: E402
@@ -62,6 +62,9 @@ def main():
     p = cli.parser(__doc__)
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--pool", type=int, default=800, help="crops in the latent pool")
+    p.add_argument("--init-bundle",
+                   help="start text encoder + U-Net from this bundle (no checkpoint needed; run "
+                        "train_vae.py --init-bundle first for runs/vae.pt)")
     args = p.parse_args()
     cli.setup(args)
     ckpt = os.path.join(args.run_dir, "ip2p.pt")
@@ -75,8 +78,11 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     gen, step = torch.Generator().manual_seed(args.seed), 0
     scale = measure_scale(pool)
+    if args.init_bundle:
+        from_bundle.load_ip2p(model, from_bundle.tensors(args.init_bundle))
+        scale = from_bundle.scale_factor(args.init_bundle)  # the latent space it was trained in
     ema = Ema(model, args.ema)
-    if args.resume and os.path.exists(ckpt):
+    if args.resume and os.path.exists(ckpt) and not args.init_bundle:
         s = checkpoint.load(ckpt)
         model.load_state_dict(s["model"]), ema.model.load_state_dict(s["ema"])
         opt.load_state_dict(s["opt"]), gen.set_state(s["gen"]), torch.set_rng_state(s["rng"])

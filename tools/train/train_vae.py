@@ -14,7 +14,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from i2itrain import checkpoint, cli, configs, photos  # noqa: E402
+from i2itrain import checkpoint, cli, configs, from_bundle, photos  # noqa: E402
 from i2itrain.vae import AutoencoderKL  # noqa: E402
 
 KL_WEIGHT = 1e-5
@@ -37,6 +37,7 @@ def trainable(vae, decoder_only):
 
 def main():
     p = cli.parser(__doc__)
+    p.add_argument("--init-bundle", help="start from this bundle's VAE (no checkpoint needed)")
     p.add_argument("--decoder-only", action="store_true",
                    help="freeze the encoder (keeps stage 2 valid); needs --resume")
     args = p.parse_args()
@@ -45,9 +46,11 @@ def main():
     vae = AutoencoderKL(configs.VAE).to(args.device)
     opt = torch.optim.AdamW(trainable(vae, args.decoder_only), lr=args.lr, weight_decay=0.0)
     gen, step = torch.Generator().manual_seed(args.seed), 0
-    if args.decoder_only and not (args.resume and os.path.exists(ckpt)):
-        sys.exit("--decoder-only continues a trained VAE: pass --resume with runs/vae.pt present")
-    if args.resume and os.path.exists(ckpt):
+    if args.init_bundle:
+        from_bundle.load_vae(vae, from_bundle.tensors(args.init_bundle))
+    elif args.decoder_only and not (args.resume and os.path.exists(ckpt)):
+        sys.exit("--decoder-only continues a trained VAE: pass --resume or --init-bundle")
+    if args.resume and os.path.exists(ckpt) and not args.init_bundle:
         s = checkpoint.load(ckpt)
         vae.load_state_dict(s["model"])
         if s.get("decoder_only", False) == args.decoder_only:  # same parameter set
