@@ -23,16 +23,16 @@ while IFS= read -r prompt; do
             --image-guidance-scale 1.5 --guidance-scale 7.5 --threads 1 "$@" >/dev/null
     done
 done <<PROMPTS
-convert to monochrome
-make it look like a photo negative
-make it look antique
-make it feel like golden hour
-make it feel icy
-turn up the exposure
-turn down the exposure
-make the contrast stronger
-make it look unfocused
-reflect it horizontally
-put it on its head
+make the photo black and white
+make the image a negative
+give the photo a sepia filter
+make the image warmer
+give the image cool tones
+make the image brighter
+make the image darker
+give it more contrast
+make the image blurry
+flip the image horizontally
+flip the image vertically
 PROMPTS
 echo "wrote $out"

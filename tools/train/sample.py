@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Preview and measure a trained run on the held-out photos: every edit with
-its held-out paraphrase, PyTorch sampling at full depth. Writes one PNG grid
+its held-out (or first trained) paraphrase, PyTorch sampling at full depth. Writes one PNG grid
 (per photo: input, then target | output per edit) and prints the mean
 absolute error of each output against its exact target at 64 px (0..1),
 next to two baselines: the unedited input, and the VAE round trip of the
@@ -44,6 +44,8 @@ def main():
     p.add_argument("--s-text", type=float, default=7.5)
     p.add_argument("--s-image", type=float, default=1.5)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--prompts", choices=["held_out", "train"], default="held_out",
+                   help="the held-out paraphrase of each edit, or its first trained one")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     vae, model, scale, step = load_trained(args.run_dir)
@@ -53,7 +55,8 @@ def main():
     empty = torch.tensor([tok("")] * n)
     cols, mae, ident, floor = [x], {}, {}, {}
     for name in edits.NAMES:
-        ids = torch.tensor([tok(edits.HELD_OUT_PROMPTS[name][0])] * n)
+        table = edits.HELD_OUT_PROMPTS if args.prompts == "held_out" else edits.TRAIN_PROMPTS
+        ids = torch.tensor([tok(table[name][0])] * n)
         target = edits.apply(name, x).clamp(0, 1)
         out = (sampling.edit(model, vae, scale, x * 2 - 1, ids, empty, args.steps, args.s_text,
                              args.s_image) + 1) / 2

@@ -2,7 +2,11 @@
 
 Each edit maps a [B, 3, H, W] batch in [0, 1] to its target. The last
 paraphrase(s) of each edit (HELD_OUT_PROMPTS) are never trained on, so tests
-can ask whether the text encoder generalises across wordings."""
+can ask whether the text encoder generalises across wordings. They recombine
+words the training paraphrases use ("make the image darker" from "make it
+darker" and "darken the image"): a text encoder trained from scratch on a
+few dozen sentences has untrained embeddings for any word it never saw, so a
+new word could not mean anything to it."""
 import torch
 import torch.nn.functional as F
 
@@ -54,37 +58,37 @@ def gaussian_blur(x, sigma=1.5):
 EDITS = {
     "black_and_white": (black_and_white, False, [
         "make it black and white", "turn it into a black and white photo", "remove the colours",
-        "make it grayscale", "desaturate the image", "convert to monochrome"]),
+        "make it grayscale", "desaturate the image", "make the photo black and white"]),
     "invert": (invert, False, [
         "invert the colors", "make it a negative", "invert the image", "reverse the colours",
-        "make it look like a photo negative"]),
+        "make the image a negative"]),
     "sepia": (sepia, False, [
         "make it sepia", "give it a sepia tone", "make it look like an old photo",
-        "apply a sepia filter", "make it look antique"]),
+        "apply a sepia filter", "give the photo a sepia filter"]),
     "warmer": (channel_gain([1.15, 1.0, 0.8]), False, [
         "make it warmer", "give it warm tones", "make the colours warmer",
-        "add a warm tint", "make it feel like golden hour"]),
+        "add a warm tint", "make the image warmer"]),
     "cooler": (channel_gain([0.8, 1.0, 1.15]), False, [
         "make it cooler", "give it cool tones", "make the colours colder",
-        "add a blue tint", "make it feel icy"]),
+        "add a blue tint", "give the image cool tones"]),
     "brighter": (channel_gain([1.4, 1.4, 1.4]), False, [
         "make it brighter", "brighten the image", "increase the brightness",
-        "make it lighter", "turn up the exposure"]),
+        "make it lighter", "make the image brighter"]),
     "darker": (channel_gain([0.6, 0.6, 0.6]), False, [
         "make it darker", "darken the image", "decrease the brightness",
-        "make it dimmer", "turn down the exposure"]),
+        "make it dimmer", "make the image darker"]),
     "more_contrast": (more_contrast, False, [
         "increase the contrast", "make it more contrasty", "add more contrast",
-        "boost the contrast", "make the contrast stronger"]),
+        "boost the contrast", "give it more contrast"]),
     "blur": (gaussian_blur, False, [
         "blur the image", "make it blurry", "make it out of focus", "soften the image",
-        "make it look unfocused"]),
+        "make the image blurry"]),
     "mirror": (lambda x: x.flip(-1), True, [
         "mirror the image", "flip it horizontally", "make a mirror image",
-        "flip it left to right", "reflect it horizontally"]),
+        "flip it left to right", "flip the image horizontally"]),
     "upside_down": (lambda x: x.flip(-2), True, [
         "turn it upside down", "flip it vertically", "rotate it upside down",
-        "flip it top to bottom", "put it on its head"]),
+        "flip it top to bottom", "flip the image vertically"]),
 }
 N_HELD_OUT = 1  # the last paraphrase of each edit
 
