@@ -63,11 +63,21 @@ def loss_weight(t, abar, max_weight):
     return ((1 - a) / a).clamp(1.0, max_weight)
 
 
-def loss_on(model, batch, scale, abar, device, gen, max_weight=1.0):
+def sample_t(n, gen, high_frac, high_from):
+    """Uniform t, except a high_frac share drawn from [high_from, 999]: the
+    steps sampling starts with, which the uniform draw visits least per unit
+    of difficulty (see loss_weight)."""
+    t = torch.randint(schedule.STEPS, (n,), generator=gen)
+    high = torch.randint(high_from, schedule.STEPS, (n,), generator=gen)
+    return torch.where(torch.rand(n, generator=gen) < high_frac, high, t)
+
+
+def loss_on(model, batch, scale, abar, device, gen, max_weight=1.0, high_frac=0.0,
+            high_from=700):
     c_img, z0, ids = (b.to(device) for b in batch)
     z0 = z0 * scale
     noise = torch.randn(z0.shape, generator=gen).to(device)
-    t = torch.randint(schedule.STEPS, (z0.shape[0],), generator=gen).to(device)
+    t = sample_t(z0.shape[0], gen, high_frac, high_from).to(device)
     x_t = schedule.add_noise(z0, noise, t, abar)
     err = (model(torch.cat([x_t, c_img], dim=1), t, ids) - noise).pow(2).mean(dim=(1, 2, 3))
     w = loss_weight(t, abar, max_weight)
@@ -80,6 +90,9 @@ def main():
     p.add_argument("--pool", type=int, default=800, help="crops in the latent pool")
     p.add_argument("--max-weight", type=float, default=20.0,
                    help="cap of the clamp(1/SNR, 1, cap) loss weight; 1 = plain epsilon MSE")
+    p.add_argument("--high-t-frac", type=float, default=0.0,
+                   help="share of samples with t drawn from [--high-t-from, 999]")
+    p.add_argument("--high-t-from", type=int, default=700)
     p.add_argument("--init-bundle",
                    help="start text encoder + U-Net from this bundle (no checkpoint needed; run "
                         "train_vae.py --init-bundle first for runs/vae.pt)")
@@ -107,7 +120,8 @@ def main():
         step, scale = s["step"], s["scale_factor"]
     tok, abar = Tokenizer(VOCAB), schedule.alphas_cumprod()
     clock = checkpoint.Clock(args.time_budget, args.save_every)
-    print(json.dumps({"start_step": step, "scale_factor": scale, "max_weight": args.max_weight}),
+    print(json.dumps({"start_step": step, "scale_factor": scale, "max_weight": args.max_weight,
+                      "high_t_frac": args.high_t_frac, "high_t_from": args.high_t_from}),
           file=log, flush=True)
 
     def save():
@@ -118,7 +132,8 @@ def main():
     total, plain_total, count = 0.0, 0.0, 0
     while not clock.over():
         batch = ip2p_batch.make(pool, tok, args.batch, gen)
-        loss, plain = loss_on(model, batch, scale, abar, args.device, gen, args.max_weight)
+        loss, plain = loss_on(model, batch, scale, abar, args.device, gen, args.max_weight,
+                              args.high_t_frac, args.high_t_from)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
