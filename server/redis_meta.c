@@ -146,15 +146,18 @@ static const field *find_field(const char *name, size_t len) {
 }
 
 bool redis_meta_decode(const redisReply *r, job_meta *m) {
-    job_meta_clear(m);
+    job_meta_init(m); /* like the memory store's copy, out is written, not read */
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 2) return false;
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+    bool ok = true;
+    for (size_t i = 0; ok && i + 1 < r->elements; i += 2) {
         const redisReply *k = r->element[i], *v = r->element[i + 1];
-        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) return false;
-        const field *d = find_field(k->str, k->len);
-        if (d && !set_field(m, d, v->str, v->len)) return false;
+        ok = k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING;
+        const field *d = ok ? find_field(k->str, k->len) : NULL;
+        if (d) ok = set_field(m, d, v->str, v->len);
     }
-    return m->id[0] != '\0';
+    if (ok && m->id[0]) return true;
+    job_meta_clear(m);
+    return false;
 }
 
 _Static_assert(2 * (sizeof fields / sizeof fields[0]) <= REDIS_META_MAX_ARGS,

@@ -25,7 +25,8 @@ void redis_meta_encode(const job_meta *m, redis_fields *f);
 void redis_fields_add(redis_fields *f, const char *name, const char *value, size_t len);
 void redis_fields_add_num(redis_fields *f, const char *name, double v);
 void redis_fields_add_u64(redis_fields *f, const char *name, unsigned long long v);
-/* From an HGETALL array reply; false when it is not one, or out of memory. */
+/* From an HGETALL array reply into m (written, not read: the caller clears
+ * it later); false (m left empty) when it is not one, or out of memory. */
 bool redis_meta_decode(const redisReply *r, job_meta *m);
 
 #endif
