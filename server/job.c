@@ -17,10 +17,6 @@ job *job_new(void) {
     return j;
 }
 
-void job_ref(job *j) {
-    j->refs++;
-}
-
 void job_unref(job *j) {
     if (!j || --j->refs > 0) return;
     job_request_free(&j->req);

@@ -3,8 +3,8 @@
  * event listeners read. It exists only while the job is queued or running;
  * what clients see (status, progress, results) lives in the job store as a
  * job_meta. Fields are guarded by the job service's lock, except those the
- * worker owns while running (input, resolved); the record is freed when its
- * last reference goes (the queue and the running worker hold theirs). */
+ * worker owns while running (input, resolved). One owner at a time: the
+ * queue, then the worker running it, which frees it when the job ends. */
 #ifndef I2I_SERVER_JOB_H
 #define I2I_SERVER_JOB_H
 
@@ -42,7 +42,6 @@ typedef struct job {
 } job;
 
 job *job_new(void);
-void job_ref(job *j);
 /* Drops one reference; frees the job at zero. */
 void job_unref(job *j);
 
