@@ -84,6 +84,9 @@ json_t *job_view_json(const job_view *v) {
     if (v->params) {
         json_object_set_new(o, "profile", json_string(v->params->profile));
         json_object_set_new(o, "parameters", job_resolved_json(v->params));
+    } else if (v->params_json) {
+        json_object_set_new(o, "profile", json_string(v->profile ? v->profile : ""));
+        json_object_set_new(o, "parameters", json_loads(v->params_json, 0, NULL));
     }
     json_object_set_new(o, "error",
                         v->error_code ? json_pack("{s:s,s:s}", "code", v->error_code, "message",

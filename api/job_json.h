@@ -27,6 +27,9 @@ typedef struct job_view {
     double started_at;
     double finished_at;
     const job_resolved *params;
+    /* a stored job's instead of params: its profile and parameters JSON */
+    const char *profile;
+    const char *params_json;
     const char *error_code; /* NULL unless failed/canceled */
     const char *error_message;
     int result_width, result_height; /* 0 unless succeeded */

@@ -11,6 +11,8 @@ PACKAGES=(
   libcurl4-openssl-dev  # webhook delivery
   libssl-dev            # libcrypto: HMAC-SHA256 of webhook signatures and signed result URLs
   libwebp-dev           # output_format webp
+  libhiredis-dev        # the Redis job store (--store redis://); optional at build time
+  redis-server          # the Redis job store's contract test starts one on loopback
   clang-format python3
   clang libclang-rt-14-dev   # the fuzz smoke: libFuzzer with ASan+UBSan (scripts/fuzz.sh)
   chromium              # the web page test (tests/browser, puppeteer-core from npm)

@@ -65,6 +65,10 @@ static const opt_spec options[] = {
      "jobs kept; at the cap the oldest finished one is evicted (then 410) (1000)"},
     {"max-queued-per-key", "I2I_MAX_QUEUED_PER_KEY", NUM(OPT_INT, max_queued_per_key), 0, 1000000,
      "queued jobs one API key may have before 429 quota_exceeded; 0 = no own limit (0)"},
+    {"store", "I2I_STORE", STR(store), 0, 0,
+     "where job state lives: memory (this process) or redis://HOST:PORT/DB (memory)"},
+    {"store-prefix", "I2I_STORE_PREFIX", STR(store_prefix), 0, 0,
+     "Redis: prefix of every key, one per deployment (i2i:)"},
     {"cors-origins", "I2I_CORS_ORIGINS", STR(cors_origins), 0, 0,
      "comma-separated allowed browser origins; empty = no CORS"},
     {"drain-timeout", "I2I_DRAIN_TIMEOUT", NUM(OPT_INT, drain_timeout_s), 0, 86400,
@@ -123,6 +127,8 @@ void config_defaults(server_config *c) {
     snprintf(c->access_log, sizeof c->access_log, "-");
     c->max_connections = 1024;
     c->max_jobs = 1000;
+    snprintf(c->store, sizeof c->store, "memory");
+    snprintf(c->store_prefix, sizeof c->store_prefix, "i2i:");
     c->max_connections_per_ip = 64;
     c->http_threads = 4;
     c->request_deadline_s = 30;
@@ -244,6 +250,11 @@ config_result config_load(server_config *c, int argc, char **argv, FILE *out, ch
             list_flag_seen[o - options] = true;
         }
         if (set_option(c, o, v, origin, err, errlen) != CONFIG_OK) return CONFIG_ERROR;
+    }
+    if (strcmp(c->store, "memory") != 0 && strncmp(c->store, "redis://", 8) != 0) {
+        snprintf(err, errlen, "--store: expected memory or redis://HOST:PORT/DB, got '%s'",
+                 c->store);
+        return CONFIG_ERROR;
     }
     if (!c->bundle_dirs[0] && !c->models_dir[0]) {
         snprintf(err, errlen,

@@ -26,6 +26,8 @@ typedef struct server_config {
     char admin_key[256];     /* sees every key's jobs; set = auth on */
     int max_jobs;            /* stored jobs, finished ones evicted oldest first */
     int max_queued_per_key;  /* queued jobs one API key may have; 0 = no own limit */
+    char store[512];         /* "memory" or redis://host:port/db */
+    char store_prefix[64];   /* Redis: every key starts with it */
     char cors_origins[4096]; /* comma-separated; empty = no CORS */
     int drain_timeout_s;
     char access_log[1024];      /* "-" = stdout, "" = off */

@@ -1,4 +1,4 @@
-/* Job record lifetime. */
+/* Job record lifetime, and the view of a stored job. */
 #include "job.h"
 #include "job_service.h"
 
@@ -17,49 +17,43 @@ job *job_new(void) {
     return j;
 }
 
-void job_ref(job *j) {
-    j->refs++;
-}
-
 void job_unref(job *j) {
     if (!j || --j->refs > 0) return;
     job_request_free(&j->req);
     free(j->input.rgb);
-    for (int i = 0; i < j->n_results; i++)
-        free(j->results[i].bytes);
     free(j);
 }
 
-void job_fill_view(const job *j, job_view *v) {
+void job_meta_fill_view(const job_meta *m, job_view *v) {
     memset(v, 0, sizeof *v);
-    v->id = j->id;
-    v->task = j->task;
-    v->status = j->status;
-    v->step = j->step;
-    v->steps = j->steps;
+    v->id = m->id;
+    v->task = m->task;
+    v->status = m->status;
+    v->step = m->step;
+    v->steps = m->steps;
     v->queue_position = -1;
-    v->created_at = j->created_at;
-    v->started_at = j->started_at;
-    v->finished_at = j->finished_at;
-    v->params = &j->resolved;
-    if (j->error_code[0]) {
-        v->error_code = j->error_code;
-        v->error_message = j->error_message;
+    v->created_at = m->created_at;
+    v->started_at = m->started_at;
+    v->finished_at = m->finished_at;
+    v->profile = m->profile;
+    v->params_json = m->params_json;
+    if (m->error_code[0]) {
+        v->error_code = m->error_code;
+        v->error_message = m->error_message;
     }
-    v->result_width = j->out_width;
-    v->result_height = j->out_height;
-    v->result_type = j->result_type;
-    v->result_count = j->n_results;
-    for (int i = 0; i < j->n_results; i++)
-        v->result_seeds[i] = j->results[i].seed;
-    v->input_width = j->input_width;
-    v->input_height = j->input_height;
-    v->working_width = j->working_width;
-    v->working_height = j->working_height;
+    v->result_width = m->result_width;
+    v->result_height = m->result_height;
+    v->result_type = m->result_type[0] ? m->result_type : NULL;
+    v->result_count = m->result_count;
+    memcpy(v->result_seeds, m->result_seeds, sizeof v->result_seeds);
+    v->input_width = m->input_width;
+    v->input_height = m->input_height;
+    v->working_width = m->working_width;
+    v->working_height = m->working_height;
     v->eta_s = -1;
-    if (j->status == JOB_RUNNING && j->step > 0 && j->steps > j->step) {
+    if (m->status == JOB_RUNNING && m->step > 0 && m->steps > m->step) {
         /* from the pace so far (the first step also carries the encoders) */
-        double elapsed = job_service_now() - j->started_at;
-        v->eta_s = elapsed / j->step * (j->steps - j->step);
+        double elapsed = job_service_now() - m->started_at;
+        v->eta_s = elapsed / m->step * (m->steps - m->step);
     }
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
-static job **link_of(const job_index *x, const job *j) {
-    return (job **)((char *)j + x->link_offset);
+static void **link_of(const job_index *x, const void *j) {
+    return (void **)((char *)j + x->link_offset);
 }
 
 bool job_index_init(job_index *x, size_t link_offset, size_t expected) {
@@ -25,14 +25,14 @@ void job_index_free(job_index *x) {
     x->buckets = NULL;
 }
 
-void job_index_put(job_index *x, uint64_t hash, job *j) {
-    job **b = &x->buckets[hash & x->mask];
+void job_index_put(job_index *x, uint64_t hash, void *j) {
+    void **b = &x->buckets[hash & x->mask];
     *link_of(x, j) = *b;
     *b = j;
 }
 
-void job_index_remove(job_index *x, uint64_t hash, job *j) {
-    for (job **p = &x->buckets[hash & x->mask]; *p; p = link_of(x, *p))
+void job_index_remove(job_index *x, uint64_t hash, void *j) {
+    for (void **p = &x->buckets[hash & x->mask]; *p; p = link_of(x, *p))
         if (*p == j) {
             *p = *link_of(x, j);
             *link_of(x, j) = NULL;
@@ -40,11 +40,11 @@ void job_index_remove(job_index *x, uint64_t hash, job *j) {
         }
 }
 
-job *job_index_chain(const job_index *x, uint64_t hash) {
+void *job_index_chain(const job_index *x, uint64_t hash) {
     return x->buckets[hash & x->mask];
 }
 
-job *job_index_next(const job_index *x, const job *j) {
+void *job_index_next(const job_index *x, const void *j) {
     return *link_of(x, j);
 }
 

@@ -2,6 +2,7 @@
 #include "job_queue.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 bool job_queue_init(job_queue *q, size_t cap) {
     q->items = calloc(cap, sizeof *q->items);
@@ -32,6 +33,12 @@ job *job_queue_pop(job_queue *q) {
     q->head = (q->head + 1) % q->cap;
     q->len--;
     return j;
+}
+
+job *job_queue_find(const job_queue *q, const char *id) {
+    for (size_t i = 0; i < q->len; i++)
+        if (strcmp(q->items[slot(q, i)]->id, id) == 0) return q->items[slot(q, i)];
+    return NULL;
 }
 
 int job_queue_position(const job_queue *q, const job *j) {

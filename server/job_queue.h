@@ -18,6 +18,8 @@ bool job_queue_push(job_queue *q, job *j);
 job *job_queue_pop(job_queue *q);
 /* Removes j wherever it is; false when it is not queued. */
 bool job_queue_remove(job_queue *q, const job *j);
+/* The queued job with this id, or NULL. */
+job *job_queue_find(const job_queue *q, const char *id);
 /* 0-based position, or -1. */
 int job_queue_position(const job_queue *q, const job *j);
 

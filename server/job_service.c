@@ -1,8 +1,14 @@
-/* Job lifecycle under one lock. Critical sections are short (no engine or
- * codec work happens while holding it). */
+/* Job lifecycle. The store keeps what clients see and locks on its own;
+ * the service's lock covers the queue of live records, the running count
+ * and the listeners. Reads (job JSON, results, lists) and the worker's
+ * progress and finish go to the store outside the lock; the queue's moves
+ * (queued -> running, queued -> canceled) update the store under it, so a
+ * job is never seen queued while it is in no queue. */
 #include "job_service.h"
 #include "job_queue.h"
 #include "owner_counts.h"
+
+#include <jansson.h>
 
 #include <errno.h>
 #include <math.h>
@@ -18,9 +24,9 @@ struct job_service {
     pthread_cond_t done_cv; /* a job reached a final status */
     job_store *store;
     job_queue queue;
-    double ttl_s;
     int workers;
     size_t running;
+    job **active; /* the running live records: `workers` slots, NULL = free */
     bool draining, shutting_down;
     double avg_run_s; /* moving average for Retry-After */
     metrics *metrics;
@@ -60,16 +66,21 @@ static void *janitor_main(void *arg) {
     while (!s->shutting_down) {
         struct timespec dl = deadline_after(1.0);
         pthread_cond_timedwait(&s->work_cv, &s->mu, &dl);
-        s->store->ops->expire(s->store, job_service_now(), s->ttl_s);
+        pthread_mutex_unlock(&s->mu); /* the store locks on its own */
+        s->store->ops->expire(s->store, job_service_now());
+        pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
-job_service *job_service_create(job_store *store, int queue_max, double ttl_s, int workers,
+job_service *job_service_create(job_store *store, int queue_max, int workers,
                                 int max_queued_per_owner, metrics *m) {
     job_service *s = calloc(1, sizeof *s);
-    if (!s || !job_queue_init(&s->queue, (size_t)queue_max)) {
+    int slots = workers > 0 ? workers : 1;
+    if (s) s->active = calloc((size_t)slots, sizeof *s->active);
+    if (!s || !s->active || !job_queue_init(&s->queue, (size_t)queue_max)) {
+        if (s) free(s->active);
         free(s);
         store->ops->destroy(store);
         return NULL;
@@ -82,8 +93,7 @@ job_service *job_service_create(job_store *store, int queue_max, double ttl_s, i
     pthread_cond_init(&s->done_cv, &ca);
     pthread_condattr_destroy(&ca);
     s->store = store;
-    s->ttl_s = ttl_s;
-    s->workers = workers > 0 ? workers : 1;
+    s->workers = slots;
     s->avg_run_s = 5.0;
     s->metrics = m;
     s->max_queued_per_owner = max_queued_per_owner;
@@ -95,11 +105,13 @@ void job_service_free(job_service *s) {
     if (!s) return;
     job_service_shutdown(s);
     if (s->janitor_started) pthread_join(s->janitor, NULL);
-    while (job_queue_pop(&s->queue)) /* the store still owns them */
-        ;
+    job *j;
+    while ((j = job_queue_pop(&s->queue)) != NULL) /* the queue held the last reference */
+        job_unref(j);
     job_queue_free(&s->queue);
     owner_counts_free(&s->queued_by_owner);
     s->store->ops->destroy(s->store);
+    free(s->active);
     pthread_cond_destroy(&s->work_cv);
     pthread_cond_destroy(&s->done_cv);
     pthread_mutex_destroy(&s->mu);
@@ -113,18 +125,34 @@ static int retry_after_locked(const job_service *s) {
     return secs > 300 ? 300 : (int)secs;
 }
 
-static submit_result replay_or_conflict(job *existing, uint64_t hash, char id_out[37]) {
-    if (existing->request_hash != hash) return SUBMIT_IDEMPOTENCY_CONFLICT;
-    memcpy(id_out, existing->id, 37);
-    return SUBMIT_REPLAYED;
+static submit_result store_failure(store_rc rc) {
+    return rc == STORE_NOMEM ? SUBMIT_NOMEM : SUBMIT_STORE_UNAVAILABLE;
 }
 
-/* A new job record holding the request; NULL when out of memory. */
-static job *make_job(job_request *req, const job_resolved *res, i2i_image *input, const char *owner,
-                     const char *idempotency_key, uint64_t request_hash) {
+/* The earlier job of an Idempotency-Key: the same request replays it, any
+ * other conflicts. A job since let go no longer holds the key. */
+static submit_result replay_or_conflict(job_service *s, const char *id, uint64_t hash,
+                                        char id_out[37]) {
+    job_meta m;
+    job_meta_init(&m);
+    store_rc rc = s->store->ops->get(s->store, id, NULL, &m);
+    submit_result out = SUBMIT_CREATED;
+    if (rc == STORE_OK)
+        out = m.request_hash != hash ? SUBMIT_IDEMPOTENCY_CONFLICT : SUBMIT_REPLAYED;
+    else if (rc != STORE_NOT_FOUND && rc != STORE_EXPIRED && rc != STORE_EVICTED)
+        out = store_failure(rc);
+    if (out == SUBMIT_REPLAYED) memcpy(id_out, m.id, 37);
+    job_meta_clear(&m);
+    return out;
+}
+
+/* A new live record holding the request; NULL when out of memory. */
+static job *make_job(job_request *req, const job_resolved *res, i2i_image *input,
+                     const char *owner) {
     job *j = job_new();
     if (!j) return NULL;
     snprintf(j->task, sizeof j->task, "%s", res->task->name);
+    snprintf(j->owner, sizeof j->owner, "%s", owner);
     j->status = JOB_QUEUED;
     j->created_at = job_service_now();
     j->req = *req;
@@ -135,16 +163,8 @@ static job *make_job(job_request *req, const job_resolved *res, i2i_image *input
     if (j->req.negative_prompt) j->resolved.params.negative_prompt = j->req.negative_prompt;
     j->steps = res->params.steps;
     j->input = *input;
-    j->input_width = res->params.output_width;
-    j->input_height = res->params.output_height;
-    j->working_width = input->width;
-    j->working_height = input->height;
     j->timeout_s = res->timeout_s;
     memset(input, 0, sizeof *input);
-    j->request_hash = request_hash;
-    snprintf(j->owner, sizeof j->owner, "%s", owner ? owner : "");
-    if (idempotency_key)
-        snprintf(j->idempotency_key, sizeof j->idempotency_key, "%s", idempotency_key);
     return j;
 }
 
@@ -156,6 +176,30 @@ static void unmake_job(job *j, job_request *req, i2i_image *input) {
     *input = j->input;
     memset(&j->input, 0, sizeof j->input);
     job_unref(j);
+}
+
+/* The stored record of a new job; false when out of memory. */
+static bool make_meta(const job *j, const job_resolved *res, const char *idempotency_key,
+                      uint64_t request_hash, job_meta *m) {
+    job_meta_init(m);
+    memcpy(m->id, j->id, sizeof m->id);
+    memcpy(m->task, j->task, sizeof m->task);
+    memcpy(m->owner, j->owner, sizeof m->owner);
+    snprintf(m->profile, sizeof m->profile, "%s", res->profile);
+    m->status = JOB_QUEUED;
+    m->steps = j->steps;
+    m->created_at = j->created_at;
+    m->request_hash = request_hash;
+    if (idempotency_key)
+        snprintf(m->idempotency_key, sizeof m->idempotency_key, "%s", idempotency_key);
+    m->input_width = res->params.output_width;
+    m->input_height = res->params.output_height;
+    m->working_width = j->input.width;
+    m->working_height = j->input.height;
+    json_t *params = job_resolved_json(&j->resolved); /* its texts are the job's now */
+    m->params_json = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
+    return m->params_json != NULL;
 }
 
 /* Why a new job cannot be queued now, or SUBMIT_CREATED. */
@@ -173,7 +217,6 @@ static submit_result admission_locked(job_service *s, const char *owner, int *re
     return SUBMIT_CREATED;
 }
 
-/* Queues and stores j; SUBMIT_CREATED, or why not (j is then not kept). */
 static void emit_locked(job_service *s, job_event_kind kind, job *j) {
     job_event ev = {.kind = kind,
                     .job_id = j ? j->id : "",
@@ -184,39 +227,41 @@ static void emit_locked(job_service *s, job_event_kind kind, job *j) {
         if (s->listeners[i].fn) s->listeners[i].fn(s->listeners[i].ctx, &ev);
 }
 
-static submit_result enqueue_locked(job_service *s, job *j, int *retry_after_s) {
+/* Stores and queues j; SUBMIT_CREATED (the queue holds j now), or why not. */
+static submit_result enqueue_locked(job_service *s, job *j, job_meta *m, uint64_t hash,
+                                    char id_out[37], int *retry_after_s) {
+    char first[37] = "";
     if (!owner_counts_add(&s->queued_by_owner, j->owner, 1)) return SUBMIT_NOMEM;
-    if (!s->store->ops->insert(s->store, j)) { /* every stored job is unfinished */
+    store_rc rc = s->store->ops->put(s->store, m, NULL, first);
+    if (rc != STORE_OK) {
         owner_counts_add(&s->queued_by_owner, j->owner, -1);
-        *retry_after_s = retry_after_locked(s);
+        if (rc == STORE_EXISTS) return replay_or_conflict(s, first, hash, id_out);
+        if (rc != STORE_FULL) return store_failure(rc);
+        *retry_after_s = retry_after_locked(s); /* every stored job is unfinished */
         return SUBMIT_QUEUE_FULL;
     }
     job_queue_push(&s->queue, j);
     pthread_cond_broadcast(&s->work_cv);
     emit_locked(s, JOB_EVENT_QUEUED, j);
+    memcpy(id_out, j->id, 37);
     return SUBMIT_CREATED;
 }
 
-submit_result job_service_submit(job_service *s, job_request *req, const job_resolved *res,
-                                 i2i_image *input, const char *owner, const char *idempotency_key,
-                                 uint64_t request_hash, char id_out[37], int *retry_after_s) {
-    const char *task = res->task->name;
-    const char *who = owner ? owner : "";
-    pthread_mutex_lock(&s->mu);
-    job *existing = idempotency_key && *idempotency_key
-                        ? s->store->ops->find_by_idempotency_key(s->store, who, idempotency_key)
-                        : NULL;
-    submit_result out = existing ? replay_or_conflict(existing, request_hash, id_out)
-                                 : admission_locked(s, who, retry_after_s);
-    if (out == SUBMIT_CREATED) {
-        job *j = make_job(req, res, input, who, idempotency_key, request_hash);
-        out = j ? enqueue_locked(s, j, retry_after_s) : SUBMIT_NOMEM;
-        if (out == SUBMIT_CREATED)
-            memcpy(id_out, j->id, 37);
-        else if (j)
-            unmake_job(j, req, input);
-    }
-    pthread_mutex_unlock(&s->mu);
+static submit_result create_locked(job_service *s, job_request *req, const job_resolved *res,
+                                   i2i_image *input, const char *owner, const char *key,
+                                   uint64_t hash, char id_out[37], int *retry_after_s) {
+    job *j = make_job(req, res, input, owner);
+    if (!j) return SUBMIT_NOMEM;
+    job_meta m;
+    submit_result out = make_meta(j, res, key, hash, &m)
+                            ? enqueue_locked(s, j, &m, hash, id_out, retry_after_s)
+                            : SUBMIT_NOMEM;
+    job_meta_clear(&m);
+    if (out != SUBMIT_CREATED) unmake_job(j, req, input);
+    return out;
+}
+
+static void count_submission(job_service *s, const char *task, submit_result out) {
     if (out == SUBMIT_CREATED)
         metrics_job_submitted(s->metrics, task);
     else if (out == SUBMIT_QUEUE_FULL)
@@ -225,6 +270,27 @@ submit_result job_service_submit(job_service *s, job_request *req, const job_res
         metrics_job_rejected(s->metrics, task, "quota_exceeded");
     else if (out == SUBMIT_DRAINING)
         metrics_job_rejected(s->metrics, task, "draining");
+}
+
+/* The lock spans the key's lookup, admission and the store's put, so two
+ * submissions of one key cannot both create (the put's own check backs
+ * this up for stores shared between replicas). */
+submit_result job_service_submit(job_service *s, job_request *req, const job_resolved *res,
+                                 i2i_image *input, const char *owner, const char *idempotency_key,
+                                 uint64_t request_hash, char id_out[37], int *retry_after_s) {
+    const char *who = owner ? owner : "";
+    const char *key = idempotency_key && *idempotency_key ? idempotency_key : NULL;
+    char first[37] = "";
+    pthread_mutex_lock(&s->mu);
+    store_rc rc = key ? s->store->ops->find_idempotent(s->store, who, key, first) : STORE_NOT_FOUND;
+    submit_result out = rc == STORE_OK          ? replay_or_conflict(s, first, request_hash, id_out)
+                        : rc == STORE_NOT_FOUND ? SUBMIT_CREATED
+                                                : store_failure(rc);
+    if (out == SUBMIT_CREATED) out = admission_locked(s, who, retry_after_s);
+    if (out == SUBMIT_CREATED)
+        out = create_locked(s, req, res, input, who, key, request_hash, id_out, retry_after_s);
+    pthread_mutex_unlock(&s->mu);
+    count_submission(s, res->task->name, out);
     return out;
 }
 
@@ -248,128 +314,163 @@ void job_service_unlisten(job_service *s, job_event_listener fn, void *ctx) {
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Wakes everything waiting on j: blocked waiters and the listeners. */
+/* Wakes everything waiting on j (its final status is in the store now):
+ * blocked waiters and the listeners. */
 static void notify_final_locked(job_service *s, job *j) {
-    s->store->ops->finished(s->store, j);
     pthread_cond_broadcast(&s->done_cv);
     emit_locked(s, JOB_EVENT_FINAL, j);
 }
 
-/* Another owner's job is not found: tenants cannot tell it exists. */
-static job *lookup_locked(job_service *s, const char *id, const char *owner, lookup_result *lr) {
-    job *j = s->store->ops->find(s->store, id, owner);
-    if (j) {
-        *lr = LOOKUP_FOUND;
-        return j;
+/* A copy of the stored job, or why not. Another owner's job is not found:
+ * tenants cannot tell it exists. */
+static lookup_result lookup(job_service *s, const char *id, const char *owner, job_meta *m) {
+    job_meta_init(m);
+    switch (s->store->ops->get(s->store, id, owner, m)) {
+    case STORE_OK:
+        return LOOKUP_FOUND;
+    case STORE_EXPIRED:
+        return LOOKUP_EXPIRED;
+    case STORE_EVICTED:
+        return LOOKUP_EVICTED;
+    case STORE_NOT_FOUND:
+        return LOOKUP_NOT_FOUND;
+    default:
+        return LOOKUP_UNAVAILABLE;
     }
-    tombstone_kind gone = s->store->ops->gone(s->store, id, owner);
-    *lr = gone == TOMB_EXPIRED   ? LOOKUP_EXPIRED
-          : gone == TOMB_EVICTED ? LOOKUP_EVICTED
-                                 : LOOKUP_NOT_FOUND;
-    return NULL;
 }
 
-static json_t *render_locked(job_service *s, const job *j) {
+static int queue_position_locked(job_service *s, const job_meta *m) {
+    if (m->status != JOB_QUEUED) return -1;
+    const job *j = job_queue_find(&s->queue, m->id);
+    return j ? job_queue_position(&s->queue, j) : -1;
+}
+
+static json_t *render(job_service *s, const job_meta *m) {
     job_view v;
-    job_fill_view(j, &v);
-    if (j->status == JOB_QUEUED) v.queue_position = job_queue_position(&s->queue, j);
+    job_meta_fill_view(m, &v);
+    if (m->status == JOB_QUEUED) {
+        pthread_mutex_lock(&s->mu);
+        v.queue_position = queue_position_locked(s, m);
+        pthread_mutex_unlock(&s->mu);
+    }
     return job_view_json(&v);
 }
 
 bool job_service_is_settled(job_service *s, const char *id) {
-    lookup_result lr;
-    pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, NULL, &lr);
-    bool settled = !j || job_status_is_final(j->status);
-    pthread_mutex_unlock(&s->mu);
+    job_meta m;
+    bool settled = lookup(s, id, NULL, &m) != LOOKUP_FOUND || job_status_is_final(m.status);
+    job_meta_clear(&m);
     return settled;
 }
 
 json_t *job_service_job_json(job_service *s, const char *id, const char *owner, lookup_result *lr) {
-    pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, owner, lr);
-    json_t *o = j ? render_locked(s, j) : NULL;
-    pthread_mutex_unlock(&s->mu);
+    job_meta m;
+    *lr = lookup(s, id, owner, &m);
+    json_t *o = *lr == LOOKUP_FOUND ? render(s, &m) : NULL;
+    job_meta_clear(&m);
     return o;
+}
+
+/* The stored type is a copy; callers get the static name it spells. */
+static const char *static_type(const char *t) {
+    static const char *const known[] = {"image/png", "image/jpeg", "image/webp"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(t, known[i]) == 0) return known[i];
+    return "application/octet-stream";
 }
 
 lookup_result job_service_result(job_service *s, const char *id, const char *owner, int index,
                                  job_status *status, job_result_copy *out) {
-    lookup_result lr;
+    job_meta m;
     memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, owner, &lr);
-    if (j) {
-        *status = j->status;
-        out->count = j->status == JOB_SUCCEEDED ? j->n_results : 0;
-        const engine_image *img = index >= 0 && index < out->count ? &j->results[index] : NULL;
-        if (img && (out->bytes = malloc(img->len))) {
-            memcpy(out->bytes, img->bytes, img->len);
-            out->len = img->len;
-            out->content_type = j->result_type;
+    lookup_result lr = lookup(s, id, owner, &m);
+    if (lr == LOOKUP_FOUND) {
+        *status = m.status;
+        out->count = m.status == JOB_SUCCEEDED ? m.result_count : 0;
+        store_blob b = {0};
+        if (index >= 0 && index < out->count &&
+            s->store->ops->get_result(s->store, id, index, &b) == STORE_OK) {
+            out->bytes = b.bytes;
+            out->len = b.len;
+            out->content_type = static_type(m.result_type);
         }
     }
-    pthread_mutex_unlock(&s->mu);
+    job_meta_clear(&m);
     return lr;
 }
 
-/* Marks a job that never reaches (or never finished) the engine as final. */
+/* Marks a queued job that never reaches the engine as final. */
 static void finish_unrun_locked(job_service *s, job *j, const char *code, const char *msg) {
-    j->status = JOB_CANCELED;
-    j->finished_at = job_service_now();
-    snprintf(j->error_code, sizeof j->error_code, "%s", code);
-    snprintf(j->error_message, sizeof j->error_message, "%s", msg);
-    free(j->input.rgb);
-    memset(&j->input, 0, sizeof j->input);
+    job_update u = {.from = JOB_QUEUED,
+                    .to = JOB_CANCELED,
+                    .at = job_service_now(),
+                    .error_code = code,
+                    .error_message = msg};
+    store_rc rc = s->store->ops->update_status(s->store, j->id, &u);
+    if (rc != STORE_OK) fprintf(stderr, "i2i-serve: job %s: store: %s\n", j->id, store_rc_name(rc));
+    owner_counts_add(&s->queued_by_owner, j->owner, -1);
     notify_final_locked(s, j);
+    metrics_job_finished(s->metrics, j->task, JOB_CANCELED, -1); /* metrics never takes s->mu */
+    job_unref(j);                                                /* the queue's reference */
+}
+
+/* Cancels a queued job here, or asks a running one to stop at its next
+ * step (the flag is the store's, so the worker sees it wherever it runs). */
+static bool cancel_stored(job_service *s, const job_meta *m, const char *owner) {
+    pthread_mutex_lock(&s->mu);
+    job *j = m->status == JOB_QUEUED ? job_queue_find(&s->queue, m->id) : NULL;
+    if (j) {
+        job_queue_remove(&s->queue, j);
+        finish_unrun_locked(s, j, "canceled", "canceled by the client before it ran");
+        emit_locked(s, JOB_EVENT_QUEUE_MOVED, NULL);
+    }
+    pthread_mutex_unlock(&s->mu);
+    /* not queued here (any more): running, or it just started */
+    return !j && !job_status_is_final(m->status) &&
+           s->store->ops->request_cancel(s->store, m->id, owner) == STORE_OK;
 }
 
 json_t *job_service_cancel(job_service *s, const char *id, const char *owner, lookup_result *lr,
                            bool *was_running) {
-    bool canceled_queued = false;
-    char task[16] = "";
-    pthread_mutex_lock(&s->mu);
-    job *j = lookup_locked(s, id, owner, lr);
+    job_meta m;
     *was_running = false;
-    if (j && j->status == JOB_QUEUED) {
-        job_queue_remove(&s->queue, j);
-        owner_counts_add(&s->queued_by_owner, j->owner, -1);
-        finish_unrun_locked(s, j, "canceled", "canceled by the client before it ran");
-        emit_locked(s, JOB_EVENT_QUEUE_MOVED, NULL);
-        canceled_queued = true;
-        snprintf(task, sizeof task, "%s", j->task);
-    } else if (j && j->status == JOB_RUNNING) {
-        if (j->stop == JOB_STOP_NONE) j->stop = JOB_STOP_CLIENT;
-        *was_running = true;
+    *lr = lookup(s, id, owner, &m);
+    if (*lr == LOOKUP_FOUND && !job_status_is_final(m.status)) {
+        *was_running = cancel_stored(s, &m, owner);
+        job_meta_clear(&m);
+        *lr = lookup(s, id, owner, &m); /* render what the cancel left */
     }
-    json_t *o = j ? render_locked(s, j) : NULL;
-    pthread_mutex_unlock(&s->mu);
-    if (canceled_queued) metrics_job_finished(s->metrics, task, JOB_CANCELED, -1);
+    json_t *o = *lr == LOOKUP_FOUND ? render(s, &m) : NULL;
+    job_meta_clear(&m);
     return o;
 }
 
 json_t *job_service_list(job_service *s, const char *owner, int status_filter, size_t limit) {
-    job **found = malloc((limit ? limit : 1) * sizeof *found);
+    size_t cap = limit ? limit : 1, n = 0;
+    job_meta *found = calloc(cap, sizeof *found);
     json_t *arr = json_array();
-    if (!found || !arr) {
-        free(found);
+    store_query q = {.owner = owner, .status = status_filter, .limit = limit};
+    uint64_t next = 0;
+    store_rc rc = found && arr ? s->store->ops->list(s->store, &q, found, &n, &next) : STORE_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(arr, render(s, &found[i]));
+        job_meta_clear(&found[i]);
+    }
+    free(found);
+    if (rc != STORE_OK) {
         json_decref(arr);
         return NULL;
     }
-    pthread_mutex_lock(&s->mu);
-    size_t n = s->store->ops->list(s->store, owner, status_filter, found, limit);
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, render_locked(s, found[i]));
-    pthread_mutex_unlock(&s->mu);
-    free(found);
     return json_pack("{s:o}", "jobs", arr);
 }
 
 void job_service_gauges(job_service *s, metrics_gauges *g) {
+    size_t stored = 0;
+    s->store->ops->count(s->store, &stored);
     pthread_mutex_lock(&s->mu);
     g->queue_depth = s->queue.len;
     g->in_flight = s->running;
-    g->stored_jobs = s->store->ops->count(s->store);
+    g->stored_jobs = stored;
     g->workers = s->workers;
     pthread_mutex_unlock(&s->mu);
 }
@@ -378,12 +479,8 @@ void job_service_begin_drain(job_service *s) {
     pthread_mutex_lock(&s->mu);
     s->draining = true;
     job *j;
-    while ((j = job_queue_pop(&s->queue)) != NULL) {
-        owner_counts_add(&s->queued_by_owner, j->owner, -1);
+    while ((j = job_queue_pop(&s->queue)) != NULL)
         finish_unrun_locked(s, j, "shutdown", "the server shut down before the job ran");
-        /* counted per job, under its own task (metrics never takes s->mu) */
-        metrics_job_finished(s->metrics, j->task, JOB_CANCELED, -1);
-    }
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -399,11 +496,9 @@ bool job_service_wait_idle(job_service *s, double timeout_s) {
 
 void job_service_cancel_running(job_service *s) {
     pthread_mutex_lock(&s->mu);
-    /* running jobs number at most the workers (<= 256, see config) */
-    job *all[256];
-    size_t n = s->store->ops->list(s->store, NULL, JOB_RUNNING, all, 256);
-    for (size_t i = 0; i < n; i++)
-        if (all[i]->stop == JOB_STOP_NONE) all[i]->stop = JOB_STOP_SHUTDOWN;
+    for (int i = 0; i < s->workers; i++)
+        if (s->active[i] && s->active[i]->stop == JOB_STOP_NONE)
+            s->active[i]->stop = JOB_STOP_SHUTDOWN;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -415,19 +510,44 @@ void job_service_shutdown(job_service *s) {
     pthread_mutex_unlock(&s->mu);
 }
 
+static void set_active_locked(job_service *s, job *from, job *to) {
+    for (int i = 0; i < s->workers; i++)
+        if (s->active[i] == from) {
+            s->active[i] = to;
+            return;
+        }
+}
+
+/* Queued -> running in the store; false (the job is dropped) when the store
+ * refused, e.g. it was let go or canceled by another replica. */
+static bool start_locked(job_service *s, job *j) {
+    owner_counts_add(&s->queued_by_owner, j->owner, -1);
+    j->status = JOB_RUNNING;
+    j->started_at = job_service_now();
+    job_update u = {.from = JOB_QUEUED, .to = JOB_RUNNING, .at = j->started_at, .attempt = 1};
+    store_rc rc = s->store->ops->update_status(s->store, j->id, &u);
+    if (rc == STORE_OK) return true;
+    fprintf(stderr, "i2i-serve: job %s not started: store: %s\n", j->id, store_rc_name(rc));
+    job_unref(j);
+    return false;
+}
+
+/* The queue's reference becomes the worker's. */
 job *job_service_next(job_service *s) {
     pthread_mutex_lock(&s->mu);
     job *j = NULL;
-    while (!s->shutting_down && !(j = job_queue_pop(&s->queue)))
-        pthread_cond_wait(&s->work_cv, &s->mu);
+    while (!s->shutting_down && !j) {
+        j = job_queue_pop(&s->queue);
+        if (!j)
+            pthread_cond_wait(&s->work_cv, &s->mu);
+        else if (!start_locked(s, j))
+            j = NULL;
+    }
     double wait_s = 0;
     if (j) {
-        owner_counts_add(&s->queued_by_owner, j->owner, -1);
-        j->status = JOB_RUNNING;
-        j->started_at = job_service_now();
         wait_s = j->started_at - j->created_at;
         s->running++;
-        job_ref(j);
+        set_active_locked(s, NULL, j);
         emit_locked(s, JOB_EVENT_STARTED, j);
         emit_locked(s, JOB_EVENT_QUEUE_MOVED, NULL);
     }
@@ -437,10 +557,13 @@ job *job_service_next(job_service *s) {
 }
 
 bool job_service_progress(job_service *s, job *j, int step, int steps) {
+    bool cancel = false;
+    store_rc rc = s->store->ops->update_progress(s->store, j->id, step, steps, &cancel);
     pthread_mutex_lock(&s->mu);
     j->step = step;
     j->steps = steps;
     emit_locked(s, JOB_EVENT_PROGRESS, j);
+    if (j->stop == JOB_STOP_NONE && rc == STORE_OK && cancel) j->stop = JOB_STOP_CLIENT;
     if (j->stop == JOB_STOP_NONE && j->timeout_s > 0 &&
         job_service_now() - j->started_at > j->timeout_s)
         j->stop = JOB_STOP_TIMEOUT;
@@ -450,54 +573,76 @@ bool job_service_progress(job_service *s, job *j, int step, int steps) {
 }
 
 /* A job the engine stopped at a step: say who stopped it. */
-static void record_stop(job *j) {
-    const char *code = "canceled", *msg = "canceled by the client while running";
-    j->status = JOB_CANCELED;
+static void record_stop(const job *j, job_update *u, char *msg, size_t msglen) {
+    u->to = JOB_CANCELED;
+    u->error_code = "canceled";
+    snprintf(msg, msglen, "canceled by the client while running");
     if (j->stop == JOB_STOP_SHUTDOWN) {
-        code = "shutdown";
-        msg = "the server shut down while the job ran";
+        u->error_code = "shutdown";
+        snprintf(msg, msglen, "the server shut down while the job ran");
     } else if (j->stop == JOB_STOP_TIMEOUT) {
-        j->status = JOB_FAILED;
-        code = "timeout";
-        msg = "the job ran over its time budget";
+        u->to = JOB_FAILED;
+        u->error_code = "timeout";
+        snprintf(msg, msglen, "the job ran over its time budget of %g s", j->timeout_s);
     }
-    snprintf(j->error_code, sizeof j->error_code, "%s", code);
-    if (j->stop == JOB_STOP_TIMEOUT)
-        snprintf(j->error_message, sizeof j->error_message, "%s of %g s", msg, j->timeout_s);
-    else
-        snprintf(j->error_message, sizeof j->error_message, "%s", msg);
+    u->error_message = msg;
+}
+
+/* The store's final record of what the engine answered. */
+static store_rc store_final(job_service *s, job *j, const engine_result *r, double at,
+                            job_status *final) {
+    store_blob blobs[ENGINE_RUNNER_MAX_IMAGES] = {{0}};
+    uint64_t seeds[ENGINE_RUNNER_MAX_IMAGES] = {0};
+    char msg[256];
+    job_update u = {.from = JOB_RUNNING, .to = JOB_FAILED, .at = at};
+    if (r->ok) {
+        for (int i = 0; i < r->n_images; i++) {
+            blobs[i] = (store_blob){r->images[i].bytes, r->images[i].len};
+            seeds[i] = r->images[i].seed;
+        }
+        u = (job_update){.from = JOB_RUNNING,
+                         .to = JOB_SUCCEEDED,
+                         .at = at,
+                         .result_count = r->n_images,
+                         .result_type = r->content_type,
+                         .result_width = r->width,
+                         .result_height = r->height,
+                         .result_seeds = seeds,
+                         .results = blobs};
+    } else if (r->canceled) {
+        record_stop(j, &u, msg, sizeof msg);
+    } else {
+        u.error_code = r->error_code ? r->error_code : "internal";
+        u.error_message = r->error_message;
+    }
+    *final = u.to;
+    return s->store->ops->update_status(s->store, j->id, &u);
 }
 
 void job_service_finish(job_service *s, job *j, engine_result *r) {
-    pthread_mutex_lock(&s->mu);
-    j->finished_at = job_service_now();
-    double run_s = j->finished_at - j->started_at;
-    if (r->ok) {
-        j->status = JOB_SUCCEEDED;
-        memcpy(j->results, r->images, sizeof j->results);
-        j->n_results = r->n_images;
-        j->result_type = r->content_type;
-        j->out_width = r->width;
-        j->out_height = r->height;
-        memset(r->images, 0, sizeof r->images); /* the job owns them now */
-        r->n_images = 0;
-        s->avg_run_s = 0.8 * s->avg_run_s + 0.2 * run_s;
-    } else if (r->canceled) {
-        record_stop(j);
-    } else {
-        j->status = JOB_FAILED;
-        snprintf(j->error_code, sizeof j->error_code, "%s",
-                 r->error_code ? r->error_code : "internal");
-        snprintf(j->error_message, sizeof j->error_message, "%s", r->error_message);
+    double at = job_service_now();
+    double run_s = at - j->started_at;
+    job_status final;
+    store_rc rc = store_final(s, j, r, at, &final);
+    if (rc != STORE_OK) {
+        fprintf(stderr, "i2i-serve: job %s: result not stored: %s\n", j->id, store_rc_name(rc));
+        if (rc == STORE_NOMEM) { /* say so rather than leave it running */
+            job_update u = {.from = JOB_RUNNING,
+                            .to = JOB_FAILED,
+                            .at = at,
+                            .error_code = "internal",
+                            .error_message = "out of memory"};
+            if (s->store->ops->update_status(s->store, j->id, &u) == STORE_OK) final = JOB_FAILED;
+        }
     }
     free(j->input.rgb);
     memset(&j->input, 0, sizeof j->input);
+    pthread_mutex_lock(&s->mu);
+    if (final == JOB_SUCCEEDED) s->avg_run_s = 0.8 * s->avg_run_s + 0.2 * run_s;
     s->running--;
-    job_status final = j->status;
-    char task[16];
-    snprintf(task, sizeof task, "%s", j->task);
+    set_active_locked(s, j, NULL);
     notify_final_locked(s, j);
-    job_unref(j);
     pthread_mutex_unlock(&s->mu);
-    metrics_job_finished(s->metrics, task, final, run_s);
+    metrics_job_finished(s->metrics, j->task, final, run_s);
+    job_unref(j);
 }

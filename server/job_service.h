@@ -1,6 +1,8 @@
 /* The job lifecycle: submission into the bounded queue, lookup, waiting,
- * cancellation, expiry, the worker hand-off and the drain. One mutex
- * guards the store, the queue and every job; condition variables wake
+ * cancellation, expiry, the worker hand-off and the drain. What clients
+ * see lives in the job store (job_store.h), which locks on its own; the
+ * service's mutex guards only this process's run state: the queue of live
+ * records, the running count, the listeners. Condition variables wake
  * workers (new job) and waiters (a job finished). */
 #ifndef I2I_SERVER_JOB_SERVICE_H
 #define I2I_SERVER_JOB_SERVICE_H
@@ -20,7 +22,8 @@ typedef enum lookup_result {
     LOOKUP_FOUND,
     LOOKUP_NOT_FOUND,
     LOOKUP_EXPIRED,
-    LOOKUP_EVICTED
+    LOOKUP_EVICTED,
+    LOOKUP_UNAVAILABLE /* the store did not answer (503) */
 } lookup_result;
 
 typedef enum submit_result {
@@ -30,14 +33,15 @@ typedef enum submit_result {
     SUBMIT_QUOTA_EXCEEDED, /* the owner has its most queued jobs */
     SUBMIT_DRAINING,
     SUBMIT_IDEMPOTENCY_CONFLICT,
-    SUBMIT_NOMEM
+    SUBMIT_NOMEM,
+    SUBMIT_STORE_UNAVAILABLE /* the store did not answer (503) */
 } submit_result;
 
-/* Takes ownership of store. ttl_s: how long finished jobs stay;
- * max_queued_per_owner: queued jobs one owner may have (0 = no own limit).
+/* Takes ownership of store (whose config says how long finished jobs
+ * stay); max_queued_per_owner: queued jobs one owner may have (0 = no own limit).
  * `owner` arguments below: the API key's name jobs are filed under; for
  * lookups NULL sees every owner's jobs (no auth, or the admin key). */
-job_service *job_service_create(job_store *store, int queue_max, double ttl_s, int workers,
+job_service *job_service_create(job_store *store, int queue_max, int workers,
                                 int max_queued_per_owner, metrics *m);
 void job_service_free(job_service *s);
 

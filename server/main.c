@@ -170,6 +170,16 @@ static profile_set *load_profiles(const server_config *cfg) {
     return set;
 }
 
+static job_store *open_store(const server_config *cfg, char *err, size_t errlen) {
+    job_store_config sc;
+    job_store_config_defaults(&sc);
+    sc.cap = (size_t)cfg->max_jobs;
+    sc.ttl_s = cfg->job_ttl_s;
+    sc.tombstones = EXPIRED_IDS_REMEMBERED;
+    snprintf(sc.prefix, sizeof sc.prefix, "%s", cfg->store_prefix);
+    return job_store_open(cfg->store, &sc, err, errlen);
+}
+
 static int run(server_config *cfg) {
     static result_urls urls; /* checked before anything starts: a bad URL is configuration */
     char uerr[300];
@@ -188,14 +198,18 @@ static int run(server_config *cfg) {
         return 2;
     }
     metrics *m = metrics_create();
-    job_store *store = job_store_mem_create((size_t)cfg->max_jobs, EXPIRED_IDS_REMEMBERED);
-    job_service *jobs = store && m ? job_service_create(store, cfg->queue_max, cfg->job_ttl_s,
-                                                        cfg->workers, cfg->max_queued_per_key, m)
+    char serr[300] = "out of memory";
+    job_store *store = open_store(cfg, serr, sizeof serr);
+    job_service *jobs = store && m ? job_service_create(store, cfg->queue_max, cfg->workers,
+                                                        cfg->max_queued_per_key, m)
                                    : NULL;
     if (!jobs) {
-        fprintf(stderr, "i2i-serve: out of memory\n");
+        fprintf(stderr, "i2i-serve: %s\n", store ? "out of memory" : serr);
+        if (store && !m) store->ops->destroy(store); /* else job_service_create took it */
+        metrics_free(m);
+        access_log_close();
         free(profiles);
-        return 1;
+        return store ? 1 : 2;
     }
     static app a; /* holds the bundle table; static keeps it off the stack */
     a = (app){.cfg = cfg, .jobs = jobs, .metrics = m, .urls = urls};

@@ -24,7 +24,10 @@ static void lookup_error(http_response *resp, lookup_result lr, const char *id) 
                             "job %s was removed to make room for newer jobs (the server keeps at "
                             "most --max-jobs); fetch results sooner",
                             id);
-    else
+    else if (lr == LOOKUP_UNAVAILABLE) {
+        http_response_header(resp, "Retry-After", "1");
+        http_response_error(resp, API_ERR_UNAVAILABLE, "the job store did not answer");
+    } else
         http_response_error(resp, API_ERR_NOT_FOUND, "no job %s", id);
 }
 
@@ -260,6 +263,10 @@ static void submit(app *a, http_request *req, job_request *er, const job_resolve
     case SUBMIT_IDEMPOTENCY_CONFLICT:
         http_response_error(resp, API_ERR_IDEMPOTENCY_CONFLICT,
                             "Idempotency-Key was already used with a different request");
+        return;
+    case SUBMIT_STORE_UNAVAILABLE:
+        http_response_header(resp, "Retry-After", "1");
+        http_response_error(resp, API_ERR_UNAVAILABLE, "the job store did not answer");
         return;
     default:
         http_response_error(resp, API_ERR_INTERNAL, "out of memory");
