@@ -24,6 +24,17 @@ def conv(cin, cout, k=3, stride=1, padding=None):
     return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2 if padding is None else padding)
 
 
+class Upsample(nn.Module):
+    """Nearest 2x then a 3x3 conv: LDM's Upsample, the same in the U-Net and the VAE decoder."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.conv = conv(c, c)
+
+    def forward(self, x):
+        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+
+
 def zero_init(module):
     """Zero the last layer of a residual branch so a fresh block is the identity
     (as LDM does for out_layers and proj_out): training starts stable."""

@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import attention, conv, group_norm, zero_init
+from .layers import Upsample, attention, conv, group_norm, zero_init
 
 
 def timestep_embedding(t, dim, max_period=10000):
@@ -104,15 +104,6 @@ class Downsample(nn.Module):
 
     def forward(self, x):
         return self.op(x)
-
-
-class Upsample(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.conv = conv(c, c)
-
-    def forward(self, x):
-        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
 
 
 class TimestepSequential(nn.Sequential):
