@@ -42,8 +42,8 @@ def request(method, path, body=None, headers=None):
     return r.status, data
 
 
-def submit(steps, profile="edit"):
-    body = json.dumps({"image": IMAGE, "prompt": "stream me", "resolution": 64,
+def submit(steps, profile="edit", resolution=64):
+    body = json.dumps({"image": IMAGE, "prompt": "stream me", "resolution": resolution,
                        "num_inference_steps": steps, "profile": profile})
     status, data = request("POST", "/v1/edit", body, {"Content-Type": "application/json"})
     assert status == 202, (status, data)
@@ -146,7 +146,8 @@ def wait_running(job):
 
 
 def full_stream():
-    blocker = submit(100, "edit-full")  # the worker is busy: the next job queues
+    # the worker is busy (256 px: a 32x32 latent, 100 steps outlast this part): the next job queues
+    blocker = submit(100, "edit-full", 256)
     wait_running(blocker)
     job = submit(6)
     st = Stream(job)
@@ -204,7 +205,7 @@ def resume():
 
 
 def many_idle():
-    blocker = submit(100, "edit-full")
+    blocker = submit(100, "edit-full", 256)  # outlasts this part on any machine
     wait_running(blocker)
     job = submit(1)
     base = threads()
