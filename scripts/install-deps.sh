@@ -14,6 +14,7 @@ PACKAGES=(
   libhiredis-dev        # the Redis job store (--store redis://); optional at build time
   redis-server          # the Redis job store's contract test starts one on loopback
   clang-format python3
+  python3-numpy python3-pil   # tests/quality: scoring the trained bundle's edits
   clang libclang-rt-14-dev   # the fuzz smoke: libFuzzer with ASan+UBSan (scripts/fuzz.sh)
   chromium              # the web page test (tests/browser, puppeteer-core from npm)
 )

@@ -84,10 +84,25 @@ def loss_on(model, batch, scale, abar, device, gen, max_weight=1.0, high_frac=0.
     return (w * err).sum() / w.sum(), err.mean()
 
 
+def next_batch(pool, large, tok, args, step, gen):
+    """A batch from the pool, or every --large-every steps a half batch from
+    the large pool. Why: the tiny bundle works at 256 px (32x32 latents), so
+    the U-Net must not learn only the 8x8 latents of 64 px crops; half
+    batches keep a large step at about twice a small one's cost."""
+    if large is not None and step % args.large_every == args.large_every - 1:
+        return ip2p_batch.make(large, tok, max(1, args.batch // 2), gen)
+    return ip2p_batch.make(pool, tok, args.batch, gen)
+
+
 def main():
     p = cli.parser(__doc__)
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--pool", type=int, default=800, help="crops in the latent pool")
+    p.add_argument("--large-pool", type=int, default=0,
+                   help="crops in a second pool at --large-size (0: none)")
+    p.add_argument("--large-size", type=int, default=128)
+    p.add_argument("--large-every", type=int, default=5,
+                   help="every N-th step trains on a half batch from the large pool")
     p.add_argument("--max-weight", type=float, default=20.0,
                    help="cap of the clamp(1/SNR, 1, cap) loss weight; 1 = plain epsilon MSE")
     p.add_argument("--high-t-frac", type=float, default=0.0,
@@ -99,11 +114,16 @@ def main():
     args = p.parse_args()
     cli.setup(args)
     ckpt = os.path.join(args.run_dir, "ip2p.pt")
-    train = photos.load(photos.TRAIN, args.data_root)
+    train = photos.load_training(args.data_root)
     log = open(os.path.join(args.run_dir, "ip2p.log"), "a")
     vae = load_vae(args.run_dir, args.device)
     pool = latent_pool.load_or_build(os.path.join(args.run_dir, "pool.pt"), vae, train, args.pool,
                                      args.size, args.seed + 1, args.device, log)
+    large = None
+    if args.large_pool:
+        large = latent_pool.load_or_build(os.path.join(args.run_dir, "pool_large.pt"), vae, train,
+                                          args.large_pool, args.large_size, args.seed + 2,
+                                          args.device, log)
     del vae
     model = Ip2p().to(args.device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
@@ -131,7 +151,7 @@ def main():
 
     total, plain_total, count = 0.0, 0.0, 0
     while not clock.over():
-        batch = ip2p_batch.make(pool, tok, args.batch, gen)
+        batch = next_batch(pool, large, tok, args, step, gen)
         loss, plain = loss_on(model, batch, scale, abar, args.device, gen, args.max_weight,
                               args.high_t_frac, args.high_t_from)
         opt.zero_grad(set_to_none=True)

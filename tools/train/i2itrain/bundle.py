@@ -7,7 +7,7 @@ import os
 
 import torch
 
-from . import configs, safetensors_io
+from . import configs, edits, safetensors_io
 
 UNET_PREFIX = "model.diffusion_model."
 VAE_PREFIX = "first_stage_model."
@@ -30,8 +30,17 @@ def manifest(scale_factor, description):
         "unet": {"prefix": UNET_PREFIX, "config": configs.UNET},
         "vae": {"prefix": VAE_PREFIX, "scale_factor": scale_factor, "config": configs.VAE},
         "text_encoder": {"prefix": CLIP_PREFIX, "config": configs.CLIP},
-        "resolution": configs.RESOLUTION,
+        "resolution": configs.SERVE_RESOLUTION,
     }
+
+
+def edit_list():
+    """edits.json: the instructions the bundle was trained on, so users (and
+    tests/quality) know what it can do and which wordings it never saw."""
+    return {"edits": [{"name": n, "structure_changing": e[1],
+                       "trained_prompts": edits.TRAIN_PROMPTS[n],
+                       "held_out_prompts": edits.HELD_OUT_PROMPTS[n]}
+                      for n, e in edits.EDITS.items()]}
 
 
 def write(out_dir, unet, vae, text, scale_factor, description, dtype=torch.float16, meta=None):
@@ -41,4 +50,7 @@ def write(out_dir, unet, vae, text, scale_factor, description, dtype=torch.float
                         {"format": "pt", "generator": "tools/train/export.py", **(meta or {})})
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(manifest(scale_factor, description), f, indent=2)
+        f.write("\n")
+    with open(os.path.join(out_dir, "edits.json"), "w") as f:
+        json.dump(edit_list(), f, indent=2)
         f.write("\n")

@@ -9,4 +9,8 @@ UNET = {"in_channels": 8, "out_channels": 4, "model_channels": 32, "channel_mult
 VAE = {"ch": 32, "ch_mult": [1, 1, 2, 2], "num_res_blocks": 1, "z_channels": 4, "embed_dim": 4,
        "in_channels": 3, "out_ch": 3}
 CLIP = {"vocab_size": 49408, "width": 32, "layers": 2, "heads": 2, "max_positions": 77}
-RESOLUTION = 64
+RESOLUTION = 64  # training crops
+# The bundle's working resolution (manifest "resolution"): the U-Net is
+# convolutional, and at 256 px (32x32 latents) the tiny VAE keeps far more
+# of a photo than at 64 px; stage 2 also trains on 128 px crops for it.
+SERVE_RESOLUTION = 256

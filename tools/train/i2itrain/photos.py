@@ -10,44 +10,39 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from . import synthetic
+
 SHORT_SIDE = 192
 
 SKIMAGE = "usr/lib/python3/dist-packages/skimage/data"
-MATE = "usr/share/backgrounds/mate"
-# (package, path inside the package). Held-out photos are never trained on;
-# tests/data/photos/ carries small copies of them for CI.
+# (package, path inside the package), every one CC0, public domain or under
+# its package's BSD licence (NOTICE). Held-out photos are never trained on.
 TRAIN = [
     ("python3-skimage", f"{SKIMAGE}/rocket.jpg"),
     ("python3-skimage", f"{SKIMAGE}/motorcycle_left.png"),
+    ("python3-skimage", f"{SKIMAGE}/motorcycle_right.png"),
     ("python3-skimage", f"{SKIMAGE}/hubble_deep_field.jpg"),
     ("python3-skimage", f"{SKIMAGE}/brick.png"),
     ("python3-skimage", f"{SKIMAGE}/grass.png"),
     ("python3-skimage", f"{SKIMAGE}/gravel.png"),
+    ("python3-skimage", f"{SKIMAGE}/retina.jpg"),
+    ("python3-skimage", f"{SKIMAGE}/ihc.png"),
+    ("python3-skimage", f"{SKIMAGE}/color.png"),
+    ("python3-skimage", f"{SKIMAGE}/camera.png"),
+    ("python3-skimage", f"{SKIMAGE}/coins.png"),
     ("python3-scipy", "usr/lib/python3/dist-packages/scipy/misc/face.dat"),
-    ("mate-backgrounds", f"{MATE}/nature/Garden.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/Dune.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/Wood.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/Aqua.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/TwoWings.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/Storm.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/GreenMeadow.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/RainDrops.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/Blinds.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/FreshFlower.jpg"),
-    ("mate-backgrounds", f"{MATE}/abstract/Elephants.jpg"),
 ]
-# The CC0 / public-domain held-out photos are copied into the repo
-# (tests/data/heldout/, make_test_photos.py); the GPL-2+ ones only serve
-# local evaluation, so the MIT repo carries no GPL images.
+# Seeded procedural scenes (synthetic.py) beside the photos: every hue and
+# many asymmetric layouts, no licence.
+SCENES, SCENE_SEED = 16, 1234
+# The held-out photos, copied into the repo as tests/data/heldout/
+# (make_test_photos.py).
 HELD_OUT_REPO = [
     ("python3-skimage", f"{SKIMAGE}/chelsea.png"),
     ("python3-skimage", f"{SKIMAGE}/coffee.png"),
     ("python3-skimage", f"{SKIMAGE}/astronaut.png"),
 ]
-HELD_OUT = HELD_OUT_REPO + [
-    ("mate-backgrounds", f"{MATE}/nature/LadyBird.jpg"),
-    ("mate-backgrounds", f"{MATE}/nature/YellowFlower.jpg"),
-]
+HELD_OUT = HELD_OUT_REPO
 
 
 def open_photo(path):
@@ -75,6 +70,12 @@ def load(entries, root):
         img = shrink(open_photo(os.path.join(root, pkg, rel)))
         out.append(torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 255.0)
     return out
+
+
+def load_training(root):
+    """The training images: the photos, then the scenes, at the same size."""
+    return load(TRAIN, root) + synthetic.scenes(SCENES, SHORT_SIDE, SHORT_SIDE * 4 // 3,
+                                                SCENE_SEED)
 
 
 def random_crops(photos, n, size, gen):
