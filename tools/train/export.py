@@ -29,7 +29,7 @@ def main():
     args = p.parse_args()
     vae, model, scale, step = load_trained(args.run_dir, not args.no_ema)
     desc = (f"tiny InstructPix2Pix trained by tools/train ({step} steps) on exact edits of "
-            "Debian-packaged photos; see tools/train/README.md")
+            "permissively licensed photos and procedural scenes; see tools/train/README.md")
     bundle.write(args.out, model.unet, vae, model.text, scale, desc,
                  torch.float32 if args.fp32 else torch.float16, {"train_steps": step})
     print(f"wrote {args.out} (scale_factor {scale:.5f}, step {step})")
