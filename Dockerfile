@@ -1,5 +1,6 @@
 # i2i-serve on Debian 12 (bookworm) with Debian's libtorch and OpenBLAS, a
-# non-root user and a tiny random-weight bundle baked in for a smoke run.
+# non-root user, the trained tiny edit bundle (models/ip2p-tiny) and tiny
+# random-weight control and upscale bundles baked in for a smoke run.
 #
 #   docker build -t i2i-serve:0.1.0 .
 #   docker run --rm -p 8080:8080 i2i-serve:0.1.0
@@ -9,6 +10,7 @@
 # image is not built in CI. To keep it working anyway, every RUN line is a
 # command CI runs too: scripts/install-deps.sh, the cmake configure and build
 # of scripts/test.sh, and the `i2i mkmodel` that the integration tests use.
+# (The edit bundle is the repository's models/ip2p-tiny, as demo.sh serves.)
 # See deploy/README.md.
 FROM debian:bookworm
 
@@ -24,7 +26,7 @@ COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     && cmake --build build -j"$(nproc)" --target i2i i2i-serve \
     && ln -s /src/build/i2i /src/build/i2i-serve /usr/local/bin/ \
-    && i2i mkmodel edit --size tiny --out /opt/i2i/bundles/edit \
+    && mkdir -p /opt/i2i/bundles && cp -r /src/models/ip2p-tiny /opt/i2i/bundles/edit \
     && i2i mkmodel control --size tiny --out /opt/i2i/bundles/control \
     && i2i mkmodel upscale --size tiny --out /opt/i2i/bundles/upscale
 

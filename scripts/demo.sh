@@ -4,7 +4,8 @@
 # models/ip2p-tiny plus tiny random control and upscale bundles on
 # 127.0.0.1:8080 (I2I_LISTEN overrides), submits a real edit of a real photo
 # with curl, polls the job to the end and saves the result, asks for four
-# more edits of that photo (one on the edit-full profile), then runs a
+# more edits of that photo (on the edit, edit-fast and edit-full profiles),
+# all with seed 0 so the outputs are the README's pictures, then runs a
 # ControlNet (canny) request and a StableSR 2x upscale, and keeps serving
 # until Ctrl-C. The README's pictures are these outputs.
 # DEMO_EXIT=1 stops the server after the requests instead.
@@ -37,33 +38,28 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-echo "== POST /v1/edit (multipart)"
-curl -sS -D "$OUT/headers.txt" -o "$OUT/job.json" -F image=@"$PHOTO" \
-  -F prompt="make the photo black and white" "$BASE/v1/edit"
-cat "$OUT/job.json"; echo
-JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/job.json")
-echo "== polling GET /v1/jobs/$JOB"
-for _ in $(seq 1 600); do
-  STATUS=$(curl -fsS "$BASE/v1/jobs/$JOB" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
-  case $STATUS in succeeded|failed|canceled) break ;; esac
-  sleep 0.2
-done
-echo "status: $STATUS"
-[ "$STATUS" = succeeded ] || exit 1
-curl -fsS -o "$OUT/result.png" "$BASE/v1/jobs/$JOB/result"
-echo "result: $OUT/result.png ($(png_size "$OUT/result.png"))"
-edit_wait() { # out-name profile prompt: one edit of the photo, waiting for the PNG
-  local code
-  code=$(curl -sS -o "$OUT/$1.png" -w '%{http_code}' -H 'Prefer: wait=60' -H 'Accept: image/png' \
-    -F image=@"$PHOTO" -F profile="$2" -F prompt="$3" "$BASE/v1/edit")
-  [ "$code" = 200 ] || { echo "edit '$3' ($2): HTTP $code" >&2; exit 1; }
-  echo "$2 '$3': $OUT/$1.png ($(png_size "$OUT/$1.png"))"
+edit_job() { # out-name profile prompt: submit an edit of the photo (seed 0), poll it, save the PNG
+  curl -sS -o "$OUT/job.json" -F image=@"$PHOTO" -F profile="$2" -F prompt="$3" -F seed=0 \
+    "$BASE/v1/edit"
+  [ "$1" != result ] || { cat "$OUT/job.json"; echo; }
+  local job status
+  job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/job.json")
+  for _ in $(seq 1 3000); do
+    status=$(curl -fsS "$BASE/v1/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+    case $status in succeeded|failed|canceled) break ;; esac
+    sleep 0.2
+  done
+  [ "$status" = succeeded ] || { echo "edit '$3' ($2): $status" >&2; exit 1; }
+  curl -fsS -o "$OUT/$1.png" "$BASE/v1/jobs/$job/result"
+  echo "$2 '$3': $status, $OUT/$1.png ($(png_size "$OUT/$1.png"))"
 }
-echo "== four more edits of $PHOTO (Prefer: wait)"
-edit_wait sepia edit "give the photo a sepia filter"
-edit_wait negative edit "make the image a negative"
-edit_wait cooler edit "give the image cool tones"
-edit_wait bw_full edit-full "make the photo black and white"
+echo "== POST /v1/edit (multipart), then polling GET /v1/jobs/{id}"
+edit_job result edit "make the photo black and white"
+echo "== four more edits of $PHOTO"
+edit_job darker edit "make the image darker"
+edit_job negative edit "make the image a negative"
+edit_job cooler edit-fast "give the image cool tones"
+edit_job bw_full edit-full "make the photo black and white"
 echo "== POST /v1/control (canny edges of the same image, waiting for the PNG)"
 CODE=$(curl -sS -o "$OUT/control.png" -w '%{http_code}' -H 'Prefer: wait=60' -H 'Accept: image/png' \
   -F image=@"$OUT/input.png" -F prompt="a house by a lake" "$BASE/v1/control")
