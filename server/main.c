@@ -133,7 +133,11 @@ static double drain(app *a, double timeout_s) {
     double t0 = now_s();
     atomic_store(&a->state, APP_DRAINING);
     job_service_begin_drain(a->jobs);
-    access_log_event("drain", "readiness 503; queued jobs canceled; waiting for running jobs");
+    access_log_event("drain",
+                     job_service_shared_queue(a->jobs)
+                         ? "readiness 503; queued jobs stay in the shared queue; waiting "
+                           "for running jobs"
+                         : "readiness 503; queued jobs canceled; waiting for running jobs");
     if (!job_service_wait_idle(a->jobs, timeout_s)) {
         access_log_event("drain", "timeout: canceling running jobs");
         job_service_cancel_running(a->jobs);
@@ -177,6 +181,9 @@ static job_store *open_store(const server_config *cfg, char *err, size_t errlen)
     sc.ttl_s = cfg->job_ttl_s;
     sc.tombstones = EXPIRED_IDS_REMEMBERED;
     snprintf(sc.prefix, sizeof sc.prefix, "%s", cfg->store_prefix);
+    sc.queue_max = (size_t)cfg->queue_max; /* Redis: the bound is the cluster's */
+    sc.lease_s = cfg->lease_s;
+    sc.max_attempts = cfg->max_attempts;
     return job_store_open(cfg->store, &sc, err, errlen);
 }
 
