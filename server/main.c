@@ -220,6 +220,8 @@ static int run(server_config *cfg) {
     }
     static app a; /* holds the bundle table; static keeps it off the stack */
     a = (app){.cfg = cfg, .jobs = jobs, .metrics = m, .urls = urls};
+    if (job_service_shared_queue(jobs) && cfg->max_queued_per_key > 0) /* STORE.md: not built */
+        access_log_event("config", "--max-queued-per-key is not applied with the shared queue");
     atomic_init(&a.n_bundles, 0);
     atomic_init(&a.engine, NULL);
     atomic_init(&a.profiles, profiles);
