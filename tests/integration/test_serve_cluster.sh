@@ -180,7 +180,11 @@ done
 /usr/bin/python3 "$HERE/cluster_batch.py" submit "$LB" "$WORK/large.png" 1 "$WORK/long.ids" \
     num_inference_steps=40 resolution=256 prompt=long
 LONG=$(cat "$WORK/long.ids")
-long_running() { [ "$(rcli hget "c$$:job:$LONG" status)" = 1 ] && [ "$(rcli hget "c$$:job:$LONG" step)" -ge 1 ]; }
+long_running() {
+    local step
+    step=$(rcli hget "c$$:job:$LONG" step)
+    [ "$(rcli hget "c$$:job:$LONG" status)" = 1 ] && [ "${step:-0}" -ge 1 ]
+}
 check "the long job runs" wait_for 120 long_running
 /usr/bin/python3 "$HERE/cluster_batch.py" submit "$LB" "$WORK/small.png" 12 "$WORK/after.ids" \
     "${BATCH[@]}"

@@ -111,14 +111,15 @@ static void check_urls(void) {
 }
 
 /* Two replicas on one prefix, with a short lease (real time: leases and
- * idle times are the server's clock). */
+ * idle times are the server's clock). The lease is 1 s and renewed every
+ * 0.1 s, so only a stall of 0.9 s on a loaded machine would lose it. */
 static job_store *make_replica(redis_ctx *x, const char *prefix, const char *consumer,
                                int max_attempts) {
     job_store_config c;
     job_store_config_defaults(&c);
     snprintf(c.prefix, sizeof c.prefix, "%s", prefix);
     snprintf(c.consumer, sizeof c.consumer, "%s", consumer);
-    c.lease_s = 0.3;
+    c.lease_s = 1.0;
     c.max_attempts = max_attempts;
     char err[200];
     job_store *s = job_store_redis_create(x->url, &c, err, sizeof err);
@@ -166,7 +167,7 @@ static void check_lease_and_reclaim(redis_ctx *x) {
     bool cancel;
     put_one(a, &m, 7000);
     CHECK(claim_attempt(a, m.id) == 1);
-    for (int i = 0; i < 8; i++) { /* 0.8 s of steps, past the 0.3 s lease: renewed */
+    for (int i = 0; i < 20; i++) { /* 2 s of steps, past the 1 s lease: renewed */
         usleep(100 * 1000);
         CHECK(a->ops->update_progress(a, m.id, i + 1, 20, &cancel) == STORE_OK);
         CHECK(b->ops->reclaim(b, 20.0, &requeued, &failed) == STORE_OK);
@@ -174,7 +175,7 @@ static void check_lease_and_reclaim(redis_ctx *x) {
     }
     CHECK(b->ops->update_progress(b, m.id, 9, 20, &cancel) == STORE_CONFLICT); /* a's lease */
     /* a dies: no more steps; b takes the job back and runs it again */
-    CHECK(reclaimed(b, &requeued, &failed, 5.0) && requeued == 1 && failed == 0);
+    CHECK(reclaimed(b, &requeued, &failed, 20.0) && requeued == 1 && failed == 0);
     job_meta_init(&got);
     CHECK(b->ops->get(b, m.id, NULL, &got) == STORE_OK && got.status == JOB_QUEUED);
     CHECK(got.step == 0 && got.attempt == 1);
@@ -184,7 +185,7 @@ static void check_lease_and_reclaim(redis_ctx *x) {
     job_update stale = {.from = JOB_RUNNING, .to = JOB_SUCCEEDED, .at = 11.0, .attempt = 1};
     CHECK(a->ops->update_status(a, m.id, &stale) == STORE_CONFLICT); /* a's run is not b's */
     /* b dies too: the last attempt is spent, the job fails */
-    CHECK(reclaimed(a, &requeued, &failed, 5.0) && requeued == 0 && failed == 1);
+    CHECK(reclaimed(a, &requeued, &failed, 20.0) && requeued == 0 && failed == 1);
     CHECK(a->ops->get(a, m.id, NULL, &got) == STORE_OK && got.status == JOB_FAILED);
     CHECK(strcmp(got.error_code, "worker_lost") == 0 && got.finished_at == 20.0);
     job_meta_clear(&got);
