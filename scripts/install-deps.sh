@@ -13,6 +13,7 @@ PACKAGES=(
   libwebp-dev           # output_format webp
   libhiredis-dev        # the Redis job store (--store redis://); optional at build time
   redis-server          # the Redis job store's contract test starts one on loopback
+  nginx-light           # the cluster test: a real round-robin load balancer over 3 replicas
   clang-format python3
   python3-numpy python3-pil   # tests/quality: scoring the trained bundle's edits
   clang libclang-rt-14-dev   # the fuzz smoke: libFuzzer with ASan+UBSan (scripts/fuzz.sh)

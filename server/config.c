@@ -69,6 +69,11 @@ static const opt_spec options[] = {
      "where job state lives: memory (this process) or redis://HOST:PORT/DB (memory)"},
     {"store-prefix", "I2I_STORE_PREFIX", STR(store_prefix), 0, 0,
      "Redis: prefix of every key, one per deployment (i2i:)"},
+    {"lease", "I2I_LEASE", NUM(OPT_INT, lease_s), 1, 86400,
+     "Redis: seconds a running job's lease lasts without a step; a job whose replica stops "
+     "renewing it is run again by another (30)"},
+    {"max-attempts", "I2I_MAX_ATTEMPTS", NUM(OPT_INT, max_attempts), 1, 100,
+     "Redis: runs of a job whose replica died before it fails with worker_lost (3)"},
     {"cors-origins", "I2I_CORS_ORIGINS", STR(cors_origins), 0, 0,
      "comma-separated allowed browser origins; empty = no CORS"},
     {"drain-timeout", "I2I_DRAIN_TIMEOUT", NUM(OPT_INT, drain_timeout_s), 0, 86400,
@@ -129,6 +134,8 @@ void config_defaults(server_config *c) {
     c->max_jobs = 1000;
     snprintf(c->store, sizeof c->store, "memory");
     snprintf(c->store_prefix, sizeof c->store_prefix, "i2i:");
+    c->lease_s = 30;
+    c->max_attempts = 3;
     c->max_connections_per_ip = 64;
     c->http_threads = 4;
     c->request_deadline_s = 30;

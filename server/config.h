@@ -28,6 +28,8 @@ typedef struct server_config {
     int max_queued_per_key;  /* queued jobs one API key may have; 0 = no own limit */
     char store[512];         /* "memory" or redis://host:port/db */
     char store_prefix[64];   /* Redis: every key starts with it */
+    int lease_s;             /* Redis: a running job's lease, renewed every step */
+    int max_attempts;        /* Redis: runs of a job whose replica died, then worker_lost */
     char cors_origins[4096]; /* comma-separated; empty = no CORS */
     int drain_timeout_s;
     char access_log[1024];      /* "-" = stdout, "" = off */

@@ -22,7 +22,8 @@ typedef enum job_stop {
     JOB_STOP_NONE = 0,
     JOB_STOP_CLIENT,   /* DELETE / cancel */
     JOB_STOP_SHUTDOWN, /* the drain timed out */
-    JOB_STOP_TIMEOUT   /* over its time budget */
+    JOB_STOP_TIMEOUT,  /* over its time budget */
+    JOB_STOP_LOST      /* shared queue: the lease was lost, another replica has the job */
 } job_stop;
 
 typedef struct job {
@@ -38,6 +39,7 @@ typedef struct job {
     i2i_image input;            /* the input at its working size */
     double timeout_s;           /* 0 = none */
     double webhook_progress_at; /* when the last progress webhook was queued (throttle) */
+    int attempt;                /* the run this is (a reclaimed job runs again) */
     int refs;
 } job;
 

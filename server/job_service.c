@@ -6,6 +6,7 @@
  * job is never seen queued while it is in no queue. */
 #include "job_service.h"
 #include "job_queue.h"
+#include "job_spec.h"
 #include "owner_counts.h"
 
 #include <jansson.h>
@@ -38,7 +39,15 @@ struct job_service {
     } listeners[JOB_EVENT_MAX_LISTENERS];
     owner_counts queued_by_owner;
     int max_queued_per_owner; /* 0 = only the queue's own bound */
+    /* The store's queue is the queue (Redis): jobs go there, not into
+     * `queue`, and workers claim them from there, whichever replica took
+     * the request. */
+    bool shared;
 };
+
+/* How long an idle worker waits between claims on the shared queue; a
+ * submission on this replica wakes it at once. */
+#define CLAIM_POLL_S 0.25
 
 double job_service_now(void) {
     struct timespec ts;
@@ -59,7 +68,18 @@ static struct timespec deadline_after(double seconds) {
     return ts;
 }
 
-/* Removes expired jobs once a second, so memory is bounded by the TTL. */
+/* Shared queue: jobs whose replica died (lease lapsed) run again. */
+static void reclaim_lost(job_service *s) {
+    size_t requeued = 0, failed = 0;
+    if (s->store->ops->reclaim(s->store, job_service_now(), &requeued, &failed) != STORE_OK) return;
+    if (requeued + failed == 0) return;
+    fprintf(stderr, "i2i-serve: reclaimed %zu lost job(s): %zu queued again, %zu failed\n",
+            requeued + failed, requeued, failed);
+    metrics_jobs_reclaimed(s->metrics, requeued, failed);
+}
+
+/* Removes expired jobs once a second, so memory is bounded by the TTL;
+ * with a shared queue, also takes back jobs of replicas that died. */
 static void *janitor_main(void *arg) {
     job_service *s = arg;
     pthread_mutex_lock(&s->mu);
@@ -68,6 +88,7 @@ static void *janitor_main(void *arg) {
         pthread_cond_timedwait(&s->work_cv, &s->mu, &dl);
         pthread_mutex_unlock(&s->mu); /* the store locks on its own */
         s->store->ops->expire(s->store, job_service_now());
+        if (s->shared) reclaim_lost(s);
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);
@@ -97,6 +118,7 @@ job_service *job_service_create(job_store *store, int queue_max, int workers,
     s->avg_run_s = 5.0;
     s->metrics = m;
     s->max_queued_per_owner = max_queued_per_owner;
+    s->shared = store->ops->claim_next != NULL;
     s->janitor_started = pthread_create(&s->janitor, NULL, janitor_main, s) == 0;
     return s;
 }
@@ -119,7 +141,9 @@ void job_service_free(job_service *s) {
 }
 
 static int retry_after_locked(const job_service *s) {
-    double backlog = (double)(s->queue.len + s->running) / s->workers;
+    /* shared: the queue that is full is the cluster's, not held here */
+    size_t queued = s->shared ? s->queue.cap : s->queue.len;
+    double backlog = (double)(queued + s->running) / s->workers;
     double secs = ceil(backlog * s->avg_run_s / (double)s->queue.cap);
     if (secs < 1) secs = 1;
     return secs > 300 ? 300 : (int)secs;
@@ -205,6 +229,7 @@ static bool make_meta(const job *j, const job_resolved *res, const char *idempot
 /* Why a new job cannot be queued now, or SUBMIT_CREATED. */
 static submit_result admission_locked(job_service *s, const char *owner, int *retry_after_s) {
     if (s->draining) return SUBMIT_DRAINING;
+    if (s->shared) return SUBMIT_CREATED; /* the store's put bounds the shared queue */
     if (s->queue.len == s->queue.cap) {
         *retry_after_s = retry_after_locked(s);
         return SUBMIT_QUEUE_FULL;
@@ -227,10 +252,33 @@ static void emit_locked(job_service *s, job_event_kind kind, job *j) {
         if (s->listeners[i].fn) s->listeners[i].fn(s->listeners[i].ctx, &ev);
 }
 
+/* Shared queue: the store holds the job and its run spec; the live record
+ * is rebuilt by whichever replica claims it, so this one is let go. */
+static submit_result enqueue_shared_locked(job_service *s, job *j, job_meta *m, uint64_t hash,
+                                           char id_out[37], int *retry_after_s) {
+    char first[37] = "";
+    store_blob spec;
+    if (!job_spec_encode(j, &spec)) return SUBMIT_NOMEM;
+    store_rc rc = s->store->ops->put(s->store, m, &spec, first);
+    store_blob_free(&spec);
+    if (rc == STORE_EXISTS) return replay_or_conflict(s, first, hash, id_out);
+    if (rc == STORE_QUEUE_FULL || rc == STORE_FULL) {
+        *retry_after_s = retry_after_locked(s);
+        return SUBMIT_QUEUE_FULL;
+    }
+    if (rc != STORE_OK) return store_failure(rc);
+    pthread_cond_broadcast(&s->work_cv); /* an idle worker here claims it now */
+    emit_locked(s, JOB_EVENT_QUEUED, j);
+    memcpy(id_out, j->id, 37);
+    job_unref(j);
+    return SUBMIT_CREATED;
+}
+
 /* Stores and queues j; SUBMIT_CREATED (the queue holds j now), or why not. */
 static submit_result enqueue_locked(job_service *s, job *j, job_meta *m, uint64_t hash,
                                     char id_out[37], int *retry_after_s) {
     char first[37] = "";
+    if (s->shared) return enqueue_shared_locked(s, j, m, hash, id_out, retry_after_s);
     if (!owner_counts_add(&s->queued_by_owner, j->owner, 1)) return SUBMIT_NOMEM;
     store_rc rc = s->store->ops->put(s->store, m, NULL, first);
     if (rc != STORE_OK) {
@@ -414,9 +462,33 @@ static void finish_unrun_locked(job_service *s, job *j, const char *code, const 
     job_unref(j);                                                /* the queue's reference */
 }
 
+/* Shared queue: a queued job is canceled in the store (compare-and-set: a
+ * worker that claimed it first wins, and then gets the flag instead). */
+static bool cancel_shared(job_service *s, const job_meta *m, const char *owner) {
+    if (m->status == JOB_QUEUED) {
+        job_update u = {.from = JOB_QUEUED,
+                        .to = JOB_CANCELED,
+                        .at = job_service_now(),
+                        .error_code = "canceled",
+                        .error_message = "canceled by the client before it ran"};
+        if (s->store->ops->update_status(s->store, m->id, &u) == STORE_OK) {
+            pthread_mutex_lock(&s->mu);
+            pthread_cond_broadcast(&s->done_cv);
+            job_event ev = {.kind = JOB_EVENT_FINAL, .job_id = m->id};
+            for (int i = 0; i < JOB_EVENT_MAX_LISTENERS; i++)
+                if (s->listeners[i].fn) s->listeners[i].fn(s->listeners[i].ctx, &ev);
+            pthread_mutex_unlock(&s->mu);
+            metrics_job_finished(s->metrics, m->task, JOB_CANCELED, -1);
+            return false;
+        }
+    }
+    return s->store->ops->request_cancel(s->store, m->id, owner) == STORE_OK;
+}
+
 /* Cancels a queued job here, or asks a running one to stop at its next
  * step (the flag is the store's, so the worker sees it wherever it runs). */
 static bool cancel_stored(job_service *s, const job_meta *m, const char *owner) {
+    if (s->shared) return cancel_shared(s, m, owner);
     pthread_mutex_lock(&s->mu);
     job *j = m->status == JOB_QUEUED ? job_queue_find(&s->queue, m->id) : NULL;
     if (j) {
@@ -467,7 +539,11 @@ json_t *job_service_list(job_service *s, const char *owner, int status_filter, s
 void job_service_gauges(job_service *s, metrics_gauges *g) {
     size_t stored = 0;
     s->store->ops->count(s->store, &stored);
+    size_t shared_depth = 0;
+    bool depth_ok = s->shared && s->store->ops->queue_depth(s->store, &shared_depth) == STORE_OK;
     pthread_mutex_lock(&s->mu);
+    g->shared_queue = s->shared;
+    g->shared_queue_depth = depth_ok ? shared_depth : 0;
     g->queue_depth = s->queue.len;
     g->in_flight = s->running;
     g->stored_jobs = stored;
@@ -475,6 +551,13 @@ void job_service_gauges(job_service *s, metrics_gauges *g) {
     pthread_mutex_unlock(&s->mu);
 }
 
+bool job_service_shared_queue(job_service *s) {
+    return s->shared;
+}
+
+/* Shared queue: nothing is queued here (the local queue stays empty), so
+ * the queued jobs stay in the store for the other replicas; workers stop
+ * claiming once draining is set. */
 void job_service_begin_drain(job_service *s) {
     pthread_mutex_lock(&s->mu);
     s->draining = true;
@@ -524,6 +607,7 @@ static bool start_locked(job_service *s, job *j) {
     owner_counts_add(&s->queued_by_owner, j->owner, -1);
     j->status = JOB_RUNNING;
     j->started_at = job_service_now();
+    j->attempt = 1;
     job_update u = {.from = JOB_QUEUED, .to = JOB_RUNNING, .at = j->started_at, .attempt = 1};
     store_rc rc = s->store->ops->update_status(s->store, j->id, &u);
     if (rc == STORE_OK) return true;
@@ -532,11 +616,57 @@ static bool start_locked(job_service *s, job *j) {
     return false;
 }
 
+/* The claimed job's live record, rebuilt from its stored spec; NULL when
+ * nothing was claimed. A spec that cannot be read fails the job (another
+ * replica could not read it either). */
+static job *claim_shared(job_service *s) {
+    job_meta m;
+    store_blob spec;
+    store_rc rc = s->store->ops->claim_next(s->store, job_service_now(), &m, &spec);
+    if (rc != STORE_OK) return NULL;
+    job *j = job_spec_decode(&m, &spec);
+    if (!j) {
+        fprintf(stderr, "i2i-serve: job %s: unreadable run spec\n", m.id);
+        job_update u = {.from = JOB_RUNNING,
+                        .to = JOB_FAILED,
+                        .at = job_service_now(),
+                        .attempt = m.attempt,
+                        .error_code = "internal",
+                        .error_message = "the job's stored input could not be read"};
+        s->store->ops->update_status(s->store, m.id, &u);
+    }
+    job_meta_clear(&m);
+    store_blob_free(&spec);
+    return j;
+}
+
+/* Waits for and claims a job from the shared queue (the lock is dropped
+ * around the store's round trip). */
+static job *next_shared_locked(job_service *s) {
+    job *j = NULL;
+    while (!s->shutting_down && !j) {
+        if (!s->draining) {
+            pthread_mutex_unlock(&s->mu);
+            j = claim_shared(s);
+            pthread_mutex_lock(&s->mu);
+        }
+        if (j && s->shutting_down) { /* not run: its lease lapses, another replica takes it */
+            job_unref(j);
+            return NULL;
+        }
+        if (!j) {
+            struct timespec dl = deadline_after(CLAIM_POLL_S);
+            pthread_cond_timedwait(&s->work_cv, &s->mu, &dl);
+        }
+    }
+    return j;
+}
+
 /* The queue's reference becomes the worker's. */
 job *job_service_next(job_service *s) {
     pthread_mutex_lock(&s->mu);
-    job *j = NULL;
-    while (!s->shutting_down && !j) {
+    job *j = s->shared ? next_shared_locked(s) : NULL;
+    while (!s->shared && !s->shutting_down && !j) {
         j = job_queue_pop(&s->queue);
         if (!j)
             pthread_cond_wait(&s->work_cv, &s->mu);
@@ -564,6 +694,8 @@ bool job_service_progress(job_service *s, job *j, int step, int steps) {
     j->steps = steps;
     emit_locked(s, JOB_EVENT_PROGRESS, j);
     if (j->stop == JOB_STOP_NONE && rc == STORE_OK && cancel) j->stop = JOB_STOP_CLIENT;
+    if (j->stop == JOB_STOP_NONE && s->shared && (rc == STORE_CONFLICT || rc == STORE_NOT_FOUND))
+        j->stop = JOB_STOP_LOST; /* reclaimed (or let go): this run's work is no one's now */
     if (j->stop == JOB_STOP_NONE && j->timeout_s > 0 &&
         job_service_now() - j->started_at > j->timeout_s)
         j->stop = JOB_STOP_TIMEOUT;
@@ -594,7 +726,7 @@ static store_rc store_final(job_service *s, job *j, const engine_result *r, doub
     store_blob blobs[ENGINE_RUNNER_MAX_IMAGES] = {{0}};
     uint64_t seeds[ENGINE_RUNNER_MAX_IMAGES] = {0};
     char msg[256];
-    job_update u = {.from = JOB_RUNNING, .to = JOB_FAILED, .at = at};
+    job_update u = {.from = JOB_RUNNING, .to = JOB_FAILED, .at = at, .attempt = j->attempt};
     if (r->ok) {
         for (int i = 0; i < r->n_images; i++) {
             blobs[i] = (store_blob){r->images[i].bytes, r->images[i].len};
@@ -603,6 +735,7 @@ static store_rc store_final(job_service *s, job *j, const engine_result *r, doub
         u = (job_update){.from = JOB_RUNNING,
                          .to = JOB_SUCCEEDED,
                          .at = at,
+                         .attempt = j->attempt,
                          .result_count = r->n_images,
                          .result_type = r->content_type,
                          .result_width = r->width,
@@ -622,8 +755,10 @@ static store_rc store_final(job_service *s, job *j, const engine_result *r, doub
 void job_service_finish(job_service *s, job *j, engine_result *r) {
     double at = job_service_now();
     double run_s = at - j->started_at;
-    job_status final;
-    store_rc rc = store_final(s, j, r, at, &final);
+    job_status final = JOB_CANCELED;
+    bool lost = j->stop == JOB_STOP_LOST;
+    store_rc rc = lost ? STORE_OK : store_final(s, j, r, at, &final);
+    if (lost) fprintf(stderr, "i2i-serve: job %s: lease lost, run abandoned\n", j->id);
     if (rc != STORE_OK) {
         fprintf(stderr, "i2i-serve: job %s: result not stored: %s\n", j->id, store_rc_name(rc));
         if (rc == STORE_NOMEM) { /* say so rather than leave it running */
@@ -641,8 +776,8 @@ void job_service_finish(job_service *s, job *j, engine_result *r) {
     if (final == JOB_SUCCEEDED) s->avg_run_s = 0.8 * s->avg_run_s + 0.2 * run_s;
     s->running--;
     set_active_locked(s, j, NULL);
-    notify_final_locked(s, j);
+    if (!lost) notify_final_locked(s, j);
     pthread_mutex_unlock(&s->mu);
-    metrics_job_finished(s->metrics, j->task, final, run_s);
+    if (!lost) metrics_job_finished(s->metrics, j->task, final, run_s);
     job_unref(j);
 }

@@ -82,7 +82,10 @@ json_t *job_service_list(job_service *s, const char *owner, int status_filter, s
 
 void job_service_gauges(job_service *s, metrics_gauges *g);
 
-/* Drain: refuse submissions, cancel queued jobs; then wait for running jobs. */
+/* Whether jobs queue in the store, shared by replicas (Redis). */
+bool job_service_shared_queue(job_service *s);
+/* Drain: refuse submissions, cancel queued jobs (shared queue: they stay
+ * queued for the other replicas); then wait for running jobs. */
 void job_service_begin_drain(job_service *s);
 bool job_service_wait_idle(job_service *s, double timeout_s);
 void job_service_cancel_running(job_service *s);

@@ -18,14 +18,15 @@
 
 typedef enum store_rc {
     STORE_OK = 0,
-    STORE_NOT_FOUND,  /* unknown id, or another owner's */
-    STORE_EXPIRED,    /* let go past its TTL: 410 */
-    STORE_EVICTED,    /* let go early by the cap: 410 */
-    STORE_EXISTS,     /* put: the idempotency key names an earlier job */
-    STORE_FULL,       /* put: at the cap and nothing finished to evict */
-    STORE_CONFLICT,   /* the job is not in the status the change needs */
-    STORE_NOMEM,      /* out of memory */
-    STORE_UNAVAILABLE /* the backend did not answer (down, timed out, bad reply) */
+    STORE_NOT_FOUND,   /* unknown id, or another owner's */
+    STORE_EXPIRED,     /* let go past its TTL: 410 */
+    STORE_EVICTED,     /* let go early by the cap: 410 */
+    STORE_EXISTS,      /* put: the idempotency key names an earlier job */
+    STORE_FULL,        /* put: at the cap and nothing finished to evict */
+    STORE_CONFLICT,    /* the job is not in the status the change needs */
+    STORE_NOMEM,       /* out of memory */
+    STORE_UNAVAILABLE, /* the backend did not answer (down, timed out, bad reply) */
+    STORE_QUEUE_FULL   /* put: the shared queue holds queue_max jobs */
 } store_rc;
 
 const char *store_rc_name(store_rc rc);
@@ -34,7 +35,9 @@ const char *store_rc_name(store_rc rc);
 typedef struct job_update {
     job_status from, to;
     double at;   /* started_at when to is RUNNING, finished_at when final */
-    int attempt; /* to RUNNING: the attempt it starts */
+    int attempt; /* to RUNNING: the attempt it starts; from RUNNING: the run
+                  * that ends (0 = any), so a run whose job was reclaimed
+                  * and started again elsewhere cannot overwrite it */
     const char *error_code, *error_message; /* final; NULL = none */
     /* to SUCCEEDED: the results, copied into the store */
     int result_count;
@@ -86,6 +89,18 @@ typedef struct job_store_ops {
     size_t (*expire)(job_store *s, double now);
     store_rc (*count)(job_store *s, size_t *n);
     void (*destroy)(job_store *s);
+
+    /* The shared queue (Redis; NULL in the memory store, whose jobs stay
+     * in the process's own queue). put() enqueues as well. */
+    /* The oldest queued job, now running as this store's consumer with
+     * attempt + 1 and a lease of lease_s; its input blob in *input.
+     * NOT_FOUND when nothing is queued. */
+    store_rc (*claim_next)(job_store *s, double now, job_meta *out, store_blob *input);
+    /* Running jobs whose lease lapsed (their replica died): queued again
+     * while attempt < max_attempts, else failed with worker_lost. */
+    store_rc (*reclaim)(job_store *s, double now, size_t *requeued, size_t *failed);
+    /* Jobs waiting in the shared queue (not yet claimed). */
+    store_rc (*queue_depth)(job_store *s, size_t *n);
 } job_store_ops;
 
 struct job_store {
@@ -99,6 +114,10 @@ typedef struct job_store_config {
     double tombstone_ttl_s; /* redis: how long a let-go id answers 410 */
     char prefix[64];        /* redis: every key starts with it ("i2i:") */
     double timeout_s;       /* redis: per command; and the connect timeout */
+    size_t queue_max;       /* redis: queued jobs cluster-wide before STORE_QUEUE_FULL; 0 = none */
+    double lease_s;         /* redis: a claimed job's lease, renewed at every progress */
+    int max_attempts;       /* redis: runs of a job before a lost one fails (worker_lost) */
+    char consumer[96];      /* redis: this replica's name in the consumer group */
 } job_store_config;
 
 void job_store_config_defaults(job_store_config *c);

@@ -5,8 +5,9 @@
 #include <string.h>
 
 const char *store_rc_name(store_rc rc) {
-    static const char *const names[] = {"ok",   "not_found", "expired", "evicted",    "exists",
-                                        "full", "conflict",  "nomem",   "unavailable"};
+    static const char *const names[] = {"ok",          "not_found", "expired",  "evicted",
+                                        "exists",      "full",      "conflict", "nomem",
+                                        "unavailable", "queue_full"};
     return (unsigned)rc < sizeof names / sizeof names[0] ? names[rc] : "unknown";
 }
 
@@ -18,6 +19,8 @@ void job_store_config_defaults(job_store_config *c) {
     c->tombstone_ttl_s = 86400;
     snprintf(c->prefix, sizeof c->prefix, "i2i:");
     c->timeout_s = 2.0;
+    c->lease_s = 30;
+    c->max_attempts = 3;
 }
 
 #ifndef I2I_HAVE_HIREDIS

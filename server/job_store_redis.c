@@ -8,91 +8,31 @@
  *   P idem:OWNER:KEY     the job an Idempotency-Key names (SET NX), the job's TTL
  *   P gone:ID            tombstone "expired:OWNER" or "evicted:OWNER" for 410
  *   P seq                the seq counter (INCR)
+ *   P queue              stream of queued and running jobs (field id), consumer
+ *                        group "workers" (job_store_redis_queue.c)
+ *   P lease:ID           the consumer running the job, PX the lease
  * Every op that reads and writes runs as one Lua script, so it is atomic
  * and one round trip. Keys are built inside the scripts: fine for one
  * Redis (or a primary with replicas), not for Redis Cluster (STORE.md). */
 #include "job_store.h"
-#include "redis_conn.h"
 #include "redis_meta.h"
+#include "redis_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CMD_MAX 128
-
-typedef struct redis_store {
-    job_store base;
-    redis_conn *conn;
-    char prefix[64];
-    size_t cap;
-    double ttl_s, tomb_s;
-} redis_store;
-
-/* An EVAL (or plain command) being built; numbers live in num. */
-typedef struct cmd {
-    const char *argv[CMD_MAX];
-    size_t lens[CMD_MAX];
-    int n;
-    char num[16][40];
-    int nnum;
-} cmd;
-
-static void arg(cmd *c, const void *v, size_t len) {
-    if (c->n == CMD_MAX) return; /* callers stay far below; the script then sees too few */
-    c->argv[c->n] = v;
-    c->lens[c->n++] = len;
-}
-
-static void arg_str(cmd *c, const char *s) {
-    arg(c, s, strlen(s));
-}
-
-static void arg_fmt(cmd *c, const char *fmt, double v) {
-    char *b = c->num[c->nnum++ % 16];
-    int len = snprintf(b, sizeof c->num[0], fmt, v);
-    arg(c, b, (size_t)len);
-}
-
-static void arg_int(cmd *c, long long v) {
-    char *b = c->num[c->nnum++ % 16];
-    int len = snprintf(b, sizeof c->num[0], "%lld", v);
-    arg(c, b, (size_t)len);
-}
-
-static long long ms(double s) {
-    long long v = (long long)(s * 1000.0);
-    return v > 0 ? v : 1; /* PX 0 is an error; 1 ms lets go at once */
-}
-
-/* Shared by the scripts: ARGV[1] is the prefix. drop() lets one job go,
- * leaving a tombstone (unless its hash already expired and left one). */
-#define LUA_LIB                                                                                    \
-    "local p = ARGV[1]\n"                                                                          \
-    "local function drop(id, kind, tomb)\n"                                                        \
-    "  local k = p..'job:'..id\n"                                                                  \
-    "  local h = redis.call('HMGET', k, 'owner', 'idem')\n"                                        \
-    "  local owner, idem = h[1], h[2]\n"                                                           \
-    "  if not owner then\n"                                                                        \
-    "    local g = redis.call('GET', p..'gone:'..id) or ':'\n"                                     \
-    "    owner = string.match(g, ':(.*)$') or ''\n"                                                \
-    "  else\n"                                                                                     \
-    "    redis.call('SET', p..'gone:'..id, kind..':'..owner, 'PX', tomb)\n"                        \
-    "  end\n"                                                                                      \
-    "  if idem and idem ~= '' then\n"                                                              \
-    "    local ik = p..'idem:'..owner..':'..idem\n"                                                \
-    "    if redis.call('GET', ik) == id then redis.call('DEL', ik) end\n"                          \
-    "  end\n"                                                                                      \
-    "  redis.call('DEL', k, p..'in:'..id)\n"                                                       \
-    "  for i = 0, 3 do redis.call('DEL', p..'res:'..id..':'..i) end\n"                             \
-    "  redis.call('ZREM', p..'jobs', id)\n"                                                        \
-    "  redis.call('ZREM', p..'owner:'..owner, id)\n"                                               \
-    "  redis.call('ZREM', p..'fin', id)\n"                                                         \
-    "end\n"
-
-/* ARGV: p id owner idem cap tomb_ms has_input input fields... */
+/* ARGV: p id owner idem cap tomb_ms has_input input queue_max fields... The
+ * queue bound counts jobs not yet claimed: the stream's length less the
+ * entries its consumer group has delivered (running). */
 static const char put_lua[] = LUA_LIB
     "local id, owner, idem, cap, tomb = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]\n"
+    "local q, qmax = p..'queue', tonumber(ARGV[9])\n"
+    "if qmax > 0 then\n"
+    "  local pend = redis.pcall('XPENDING', q, 'workers')\n"
+    "  local running = type(pend) == 'table' and tonumber(pend[1]) or 0\n"
+    "  if redis.call('XLEN', q) - running >= qmax then return {'queue_full'} end\n"
+    "end\n"
     "local ik = p..'idem:'..owner..':'..idem\n"
     "if idem ~= '' and not redis.call('SET', ik, id, 'NX') then\n"
     "  local first = redis.call('GET', ik)\n"
@@ -109,8 +49,10 @@ static const char put_lua[] = LUA_LIB
     "end\n"
     "local seq = redis.call('INCR', p..'seq')\n"
     "local f = {}\n"
-    "for i = 9, #ARGV do f[#f + 1] = ARGV[i] end\n"
-    "redis.call('HSET', p..'job:'..id, 'seq', seq, unpack(f))\n"
+    "for i = 10, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "redis.pcall('XGROUP', 'CREATE', q, 'workers', '0', 'MKSTREAM')\n"
+    "local qid = redis.call('XADD', q, '*', 'id', id)\n"
+    "redis.call('HSET', p..'job:'..id, 'seq', seq, 'qid', qid, unpack(f))\n"
     "redis.call('ZADD', p..'jobs', seq, id)\n"
     "redis.call('ZADD', p..'owner:'..owner, seq, id)\n"
     "if ARGV[7] == '1' then redis.call('SET', p..'in:'..id, ARGV[8]) end\n"
@@ -124,33 +66,33 @@ static const char get_lua[] = "local p = ARGV[1]\n"
                               "if g then return {'gone', g} end\n"
                               "return {'none'}\n";
 
-/* ARGV: p id from final ttl_ms tomb_ms finished_at nblobs blobs... fields... */
+/* ARGV: p id from final ttl_ms tomb_ms finished_at attempt nblobs blobs... fields...
+ * attempt > 0: only that run may end the job. */
 static const char update_lua[] =
-    "local p, id = ARGV[1], ARGV[2]\n"
-    "local k = p..'job:'..id\n"
-    "local st = redis.call('HGET', k, 'status')\n"
-    "if not st then return 'not_found' end\n"
-    "if st ~= ARGV[3] then return 'conflict' end\n"
-    "local ttl, nb = tonumber(ARGV[5]), tonumber(ARGV[8])\n"
-    "for i = 1, nb do redis.call('SET', p..'res:'..id..':'..(i - 1), ARGV[8 + i], 'PX', ttl) end\n"
+    "local p, id = ARGV[1], ARGV[2]\n" LUA_FINAL "local k = p..'job:'..id\n"
+    "local h = redis.call('HMGET', k, 'status', 'attempt')\n"
+    "if not h[1] then return 'not_found' end\n"
+    "if h[1] ~= ARGV[3] then return 'conflict' end\n"
+    "local att = tonumber(ARGV[8])\n"
+    "if att > 0 and tonumber(h[2]) ~= att then return 'conflict' end\n"
+    "local ttl, nb = tonumber(ARGV[5]), tonumber(ARGV[9])\n"
+    "for i = 1, nb do redis.call('SET', p..'res:'..id..':'..(i - 1), ARGV[9 + i], 'PX', ttl) end\n"
     "local f = {}\n"
-    "for i = 9 + nb, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "for i = 10 + nb, #ARGV do f[#f + 1] = ARGV[i] end\n"
     "redis.call('HSET', k, unpack(f))\n"
-    "if ARGV[4] == '1' then\n"
-    "  redis.call('DEL', p..'in:'..id)\n"
-    "  redis.call('ZADD', p..'fin', ARGV[7], id)\n"
-    "  redis.call('PEXPIRE', k, ttl)\n"
-    "  local h = redis.call('HMGET', k, 'owner', 'idem')\n"
-    "  if h[2] ~= '' then redis.call('PEXPIRE', p..'idem:'..h[1]..':'..h[2], ttl) end\n"
-    "  redis.call('SET', p..'gone:'..id, 'expired:'..h[1], 'PX', ttl + tonumber(ARGV[6]))\n"
-    "end\n"
+    "if ARGV[4] == '1' then finalize(id, ttl, tonumber(ARGV[6]), ARGV[7]) end\n"
     "return 'ok'\n";
 
-/* ARGV: p id step steps running */
+/* ARGV: p id step steps running consumer lease_ms. Renews the lease (a
+ * lease held by another consumer means the job was reclaimed: conflict). */
 static const char progress_lua[] = "local k = ARGV[1]..'job:'..ARGV[2]\n"
                                    "local st = redis.call('HGET', k, 'status')\n"
                                    "if not st then return {'not_found'} end\n"
                                    "if st ~= ARGV[5] then return {'conflict'} end\n"
+                                   "local lk = ARGV[1]..'lease:'..ARGV[2]\n"
+                                   "local holder = redis.call('GET', lk)\n"
+                                   "if holder and holder ~= ARGV[6] then return {'conflict'} end\n"
+                                   "redis.call('SET', lk, ARGV[6], 'PX', ARGV[7])\n"
                                    "redis.call('HSET', k, 'step', ARGV[3], 'steps', ARGV[4])\n"
                                    "return {'ok', redis.call('HGET', k, 'cancel') or '0'}\n";
 
@@ -190,7 +132,7 @@ static const char expire_lua[] =
             "for _, id in ipairs(ids) do drop(id, 'expired', ARGV[3]) end\n"
             "return #ids\n";
 
-static void eval_begin(cmd *c, const redis_store *r, const char *script) {
+void redis_eval_begin(cmd *c, const redis_store *r, const char *script) {
     memset(c, 0, sizeof *c);
     arg_str(c, "EVAL");
     arg_str(c, script);
@@ -199,7 +141,7 @@ static void eval_begin(cmd *c, const redis_store *r, const char *script) {
 }
 
 /* The reply, or NULL (unreachable, timed out, or a script error: logged). */
-static redisReply *run(redis_store *r, cmd *c) {
+redisReply *redis_store_run(redis_store *r, cmd *c) {
     redisReply *rep = c->n < CMD_MAX ? redis_conn_run(r->conn, c->n, c->argv, c->lens) : NULL;
     if (rep && rep->type == REDIS_REPLY_ERROR) {
         fprintf(stderr, "i2i-serve: redis: %s\n", rep->str);
@@ -209,31 +151,33 @@ static redisReply *run(redis_store *r, cmd *c) {
     return rep;
 }
 
-static bool is_str(const redisReply *r, const char *s) {
+bool redis_is_str(const redisReply *r, const char *s) {
     return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
            strcmp(r->str, s) == 0;
 }
 
 /* A status-word reply ('ok', 'not_found', 'conflict') as a store_rc. */
-static store_rc word_rc(const redisReply *rep) {
-    if (is_str(rep, "ok")) return STORE_OK;
-    if (is_str(rep, "not_found")) return STORE_NOT_FOUND;
-    if (is_str(rep, "conflict")) return STORE_CONFLICT;
+store_rc redis_word_rc(const redisReply *rep) {
+    if (redis_is_str(rep, "ok")) return STORE_OK;
+    if (redis_is_str(rep, "not_found")) return STORE_NOT_FOUND;
+    if (redis_is_str(rep, "conflict")) return STORE_CONFLICT;
     return STORE_UNAVAILABLE;
 }
 
-static const redisReply *elem(const redisReply *rep, size_t i) {
+const redisReply *redis_elem(const redisReply *rep, size_t i) {
     return rep && rep->type == REDIS_REPLY_ARRAY && i < rep->elements ? rep->element[i] : NULL;
 }
 
 static store_rc put_reply(const redisReply *rep, job_meta *m, char existing_id[37]) {
-    const redisReply *word = elem(rep, 0), *val = elem(rep, 1);
-    if (is_str(word, "full")) return STORE_FULL;
-    if (is_str(word, "exists") && val && val->type == REDIS_REPLY_STRING) {
+    const redisReply *word = redis_elem(rep, 0), *val = redis_elem(rep, 1);
+    if (redis_is_str(word, "full")) return STORE_FULL;
+    if (redis_is_str(word, "queue_full")) return STORE_QUEUE_FULL;
+    if (redis_is_str(word, "exists") && val && val->type == REDIS_REPLY_STRING) {
         snprintf(existing_id, 37, "%s", val->str);
         return STORE_EXISTS;
     }
-    if (!is_str(word, "ok") || !val || val->type != REDIS_REPLY_STRING) return STORE_UNAVAILABLE;
+    if (!redis_is_str(word, "ok") || !val || val->type != REDIS_REPLY_STRING)
+        return STORE_UNAVAILABLE;
     m->seq = strtoull(val->str, NULL, 10);
     return STORE_OK;
 }
@@ -242,7 +186,7 @@ static store_rc rs_put(job_store *s, job_meta *m, const store_blob *input, char 
     redis_store *r = (redis_store *)s;
     cmd c;
     redis_fields f;
-    eval_begin(&c, r, put_lua);
+    redis_eval_begin(&c, r, put_lua);
     arg_str(&c, m->id);
     arg_str(&c, m->owner);
     arg_str(&c, m->idempotency_key);
@@ -250,10 +194,11 @@ static store_rc rs_put(job_store *s, job_meta *m, const store_blob *input, char 
     arg_int(&c, ms(r->tomb_s));
     arg_str(&c, input && input->len ? "1" : "0");
     arg(&c, input && input->len ? (const char *)input->bytes : "", input ? input->len : 0);
+    arg_int(&c, (long long)r->queue_max);
     redis_meta_encode(m, &f);
     for (int i = 0; i < f.n; i++)
         arg(&c, f.argv[i], f.lens[i]);
-    redisReply *rep = run(r, &c);
+    redisReply *rep = redis_store_run(r, &c);
     store_rc rc = rep ? put_reply(rep, m, existing_id) : STORE_UNAVAILABLE;
     if (rep) freeReplyObject(rep);
     return rc;
@@ -268,11 +213,11 @@ static store_rc tombstone_rc(const char *g, const char *owner) {
 }
 
 static store_rc get_reply(const redisReply *rep, const char *owner, job_meta *out) {
-    const redisReply *word = elem(rep, 0), *val = elem(rep, 1);
-    if (is_str(word, "none")) return STORE_NOT_FOUND;
-    if (is_str(word, "gone") && val && val->type == REDIS_REPLY_STRING)
+    const redisReply *word = redis_elem(rep, 0), *val = redis_elem(rep, 1);
+    if (redis_is_str(word, "none")) return STORE_NOT_FOUND;
+    if (redis_is_str(word, "gone") && val && val->type == REDIS_REPLY_STRING)
         return tombstone_rc(val->str, owner);
-    if (!is_str(word, "ok") || !redis_meta_decode(val, out)) {
+    if (!redis_is_str(word, "ok") || !redis_meta_decode(val, out)) {
         job_meta_clear(out);
         return STORE_UNAVAILABLE;
     }
@@ -286,9 +231,9 @@ static store_rc get_reply(const redisReply *rep, const char *owner, job_meta *ou
 static store_rc rs_get(job_store *s, const char *id, const char *owner, job_meta *out) {
     redis_store *r = (redis_store *)s;
     cmd c;
-    eval_begin(&c, r, get_lua);
+    redis_eval_begin(&c, r, get_lua);
     arg_str(&c, id);
-    redisReply *rep = run(r, &c);
+    redisReply *rep = redis_store_run(r, &c);
     store_rc rc = rep ? get_reply(rep, owner, out) : STORE_UNAVAILABLE;
     if (rep) freeReplyObject(rep);
     return rc;
@@ -300,7 +245,7 @@ static store_rc get_key(redis_store *r, const char *key, store_blob *out) {
     cmd c = {0};
     arg_str(&c, "GET");
     arg_str(&c, key);
-    redisReply *rep = run(r, &c);
+    redisReply *rep = redis_store_run(r, &c);
     store_rc rc = !rep                                   ? STORE_UNAVAILABLE
                   : rep->type == REDIS_REPLY_NIL         ? STORE_NOT_FOUND
                   : rep->type != REDIS_REPLY_STRING      ? STORE_UNAVAILABLE
@@ -364,21 +309,22 @@ static store_rc rs_update_status(job_store *s, const char *id, const job_update 
     cmd c;
     redis_fields f;
     char seeds[128];
-    eval_begin(&c, r, update_lua);
+    redis_eval_begin(&c, r, update_lua);
     arg_str(&c, id);
     arg_int(&c, u->from);
     arg_str(&c, final ? "1" : "0");
     arg_int(&c, ms(r->ttl_s));
     arg_int(&c, ms(r->tomb_s));
     arg_fmt(&c, "%.17g", u->at);
+    arg_int(&c, u->from == JOB_RUNNING ? u->attempt : 0);
     arg_int(&c, nb);
     for (int i = 0; i < nb; i++)
         arg(&c, u->results[i].bytes ? (const char *)u->results[i].bytes : "", u->results[i].len);
     update_fields(u, &f, seeds, sizeof seeds);
     for (int i = 0; i < f.n; i++)
         arg(&c, f.argv[i], f.lens[i]);
-    redisReply *rep = run(r, &c);
-    store_rc rc = word_rc(rep);
+    redisReply *rep = redis_store_run(r, &c);
+    store_rc rc = redis_word_rc(rep);
     if (rep) freeReplyObject(rep);
     return rc;
 }
@@ -387,14 +333,16 @@ static store_rc rs_update_progress(job_store *s, const char *id, int step, int s
                                    bool *cancel_requested) {
     redis_store *r = (redis_store *)s;
     cmd c;
-    eval_begin(&c, r, progress_lua);
+    redis_eval_begin(&c, r, progress_lua);
     arg_str(&c, id);
     arg_int(&c, step);
     arg_int(&c, steps);
     arg_int(&c, JOB_RUNNING);
-    redisReply *rep = run(r, &c);
-    store_rc rc = word_rc(elem(rep, 0));
-    if (rc == STORE_OK) *cancel_requested = is_str(elem(rep, 1), "1");
+    arg_str(&c, r->consumer);
+    arg_int(&c, ms(r->lease_s));
+    redisReply *rep = redis_store_run(r, &c);
+    store_rc rc = redis_word_rc(redis_elem(rep, 0));
+    if (rc == STORE_OK) *cancel_requested = redis_is_str(redis_elem(rep, 1), "1");
     if (rep) freeReplyObject(rep);
     return rc;
 }
@@ -402,13 +350,13 @@ static store_rc rs_update_progress(job_store *s, const char *id, int step, int s
 static store_rc rs_request_cancel(job_store *s, const char *id, const char *owner) {
     redis_store *r = (redis_store *)s;
     cmd c;
-    eval_begin(&c, r, cancel_lua);
+    redis_eval_begin(&c, r, cancel_lua);
     arg_str(&c, id);
     arg_str(&c, owner ? owner : "");
     arg_str(&c, owner ? "1" : "0");
     arg_int(&c, JOB_RUNNING);
-    redisReply *rep = run(r, &c);
-    store_rc rc = word_rc(rep);
+    redisReply *rep = redis_store_run(r, &c);
+    store_rc rc = redis_word_rc(rep);
     if (rep) freeReplyObject(rep);
     return rc;
 }
@@ -443,7 +391,7 @@ static store_rc rs_list(job_store *s, const store_query *q, job_meta *out, size_
     else
         snprintf(max, sizeof max, "+inf");
     cmd c;
-    eval_begin(&c, r, list_lua);
+    redis_eval_begin(&c, r, list_lua);
     arg_str(&c, key);
     arg_str(&c, max);
     arg_int(&c, (long long)q->limit);
@@ -451,7 +399,7 @@ static store_rc rs_list(job_store *s, const store_query *q, job_meta *out, size_
         arg_int(&c, q->status);
     else
         arg_str(&c, "");
-    redisReply *rep = run(r, &c);
+    redisReply *rep = redis_store_run(r, &c);
     store_rc rc = rep && rep->elements <= q->limit + 1 ? list_reply(rep, out, n, next_before)
                                                        : STORE_UNAVAILABLE;
     if (rep) freeReplyObject(rep);
@@ -477,10 +425,10 @@ static store_rc rs_get_result(job_store *s, const char *id, int index, store_blo
 static size_t rs_expire(job_store *s, double now) {
     redis_store *r = (redis_store *)s;
     cmd c;
-    eval_begin(&c, r, expire_lua);
+    redis_eval_begin(&c, r, expire_lua);
     arg_fmt(&c, "%.17g", now - r->ttl_s);
     arg_int(&c, ms(r->tomb_s));
-    redisReply *rep = run(r, &c);
+    redisReply *rep = redis_store_run(r, &c);
     size_t n = rep && rep->type == REDIS_REPLY_INTEGER ? (size_t)rep->integer : 0;
     if (rep) freeReplyObject(rep);
     return n;
@@ -493,7 +441,7 @@ static store_rc rs_count(job_store *s, size_t *n) {
     cmd c = {0};
     arg_str(&c, "ZCARD");
     arg_str(&c, key);
-    redisReply *rep = run(r, &c);
+    redisReply *rep = redis_store_run(r, &c);
     store_rc rc = rep && rep->type == REDIS_REPLY_INTEGER ? STORE_OK : STORE_UNAVAILABLE;
     if (rc == STORE_OK) *n = (size_t)rep->integer;
     if (rep) freeReplyObject(rep);
@@ -520,6 +468,9 @@ static const job_store_ops redis_ops = {
     .expire = rs_expire,
     .count = rs_count,
     .destroy = rs_destroy,
+    .claim_next = rs_claim_next,
+    .reclaim = rs_reclaim,
+    .queue_depth = rs_queue_depth,
 };
 
 job_store *job_store_redis_create(const char *url, const job_store_config *c, char *err,
@@ -539,5 +490,9 @@ job_store *job_store_redis_create(const char *url, const job_store_config *c, ch
     r->cap = c->cap ? c->cap : 1;
     r->ttl_s = c->ttl_s;
     r->tomb_s = c->tombstone_ttl_s > 0 ? c->tombstone_ttl_s : 86400;
+    r->queue_max = c->queue_max;
+    r->lease_s = c->lease_s > 0 ? c->lease_s : 30;
+    r->max_attempts = c->max_attempts > 0 ? c->max_attempts : 3;
+    redis_consumer_name(c->consumer, r->consumer, sizeof r->consumer);
     return &r->base;
 }

@@ -133,7 +133,11 @@ static double drain(app *a, double timeout_s) {
     double t0 = now_s();
     atomic_store(&a->state, APP_DRAINING);
     job_service_begin_drain(a->jobs);
-    access_log_event("drain", "readiness 503; queued jobs canceled; waiting for running jobs");
+    access_log_event("drain",
+                     job_service_shared_queue(a->jobs)
+                         ? "readiness 503; queued jobs stay in the shared queue; waiting "
+                           "for running jobs"
+                         : "readiness 503; queued jobs canceled; waiting for running jobs");
     if (!job_service_wait_idle(a->jobs, timeout_s)) {
         access_log_event("drain", "timeout: canceling running jobs");
         job_service_cancel_running(a->jobs);
@@ -177,6 +181,9 @@ static job_store *open_store(const server_config *cfg, char *err, size_t errlen)
     sc.ttl_s = cfg->job_ttl_s;
     sc.tombstones = EXPIRED_IDS_REMEMBERED;
     snprintf(sc.prefix, sizeof sc.prefix, "%s", cfg->store_prefix);
+    sc.queue_max = (size_t)cfg->queue_max; /* Redis: the bound is the cluster's */
+    sc.lease_s = cfg->lease_s;
+    sc.max_attempts = cfg->max_attempts;
     return job_store_open(cfg->store, &sc, err, errlen);
 }
 
@@ -213,6 +220,8 @@ static int run(server_config *cfg) {
     }
     static app a; /* holds the bundle table; static keeps it off the stack */
     a = (app){.cfg = cfg, .jobs = jobs, .metrics = m, .urls = urls};
+    if (job_service_shared_queue(jobs) && cfg->max_queued_per_key > 0) /* STORE.md: not built */
+        access_log_event("config", "--max-queued-per-key is not applied with the shared queue");
     atomic_init(&a.n_bundles, 0);
     atomic_init(&a.engine, NULL);
     atomic_init(&a.profiles, profiles);

@@ -38,6 +38,7 @@ struct metrics {
     char reasons[MAX_REASONS][24];
     unsigned long long rejected[MAX_TASKS][MAX_REASONS];
     unsigned long long webhooks[N_WEBHOOK_RESULTS];
+    unsigned long long reclaimed_requeued, reclaimed_failed;
     histogram qwait, run;
 };
 
@@ -218,6 +219,27 @@ void metrics_webhook(metrics *m, const char *result) {
         }
 }
 
+void metrics_jobs_reclaimed(metrics *m, size_t requeued, size_t failed) {
+    pthread_mutex_lock(&m->mu);
+    m->reclaimed_requeued += requeued;
+    m->reclaimed_failed += failed;
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* Shared queue only: what a memory-store process would print is noise. */
+static void render_shared_queue(textbuf *b, const metrics *m, const metrics_gauges *g) {
+    if (!g->shared_queue) return;
+    tb_printf(b,
+              "# HELP i2i_shared_queue_depth Jobs waiting in the shared queue, all replicas.\n"
+              "# TYPE i2i_shared_queue_depth gauge\ni2i_shared_queue_depth %zu\n"
+              "# HELP i2i_jobs_reclaimed_total Lost jobs (their replica died) this replica took "
+              "back: queued again, or failed with worker_lost.\n"
+              "# TYPE i2i_jobs_reclaimed_total counter\n"
+              "i2i_jobs_reclaimed_total{result=\"requeued\"} %llu\n"
+              "i2i_jobs_reclaimed_total{result=\"failed\"} %llu\n",
+              g->shared_queue_depth, m->reclaimed_requeued, m->reclaimed_failed);
+}
+
 static void render_webhooks(textbuf *b, const metrics *m) {
     tb_printf(b, "# HELP i2i_webhook_deliveries_total Webhook delivery outcomes.\n"
                  "# TYPE i2i_webhook_deliveries_total counter\n");
@@ -295,6 +317,7 @@ char *metrics_render(metrics *m, const metrics_gauges *g) {
     pthread_mutex_lock(&m->mu);
     render_jobs(&b, m);
     render_webhooks(&b, m);
+    render_shared_queue(&b, m, g);
     render_histogram(&b, "i2i_job_queue_wait_seconds", "Time jobs spent queued before running.",
                      &m->qwait);
     render_histogram(&b, "i2i_job_run_seconds", "Time jobs spent running.", &m->run);

@@ -6,6 +6,7 @@
 #include "api_task.h"
 #include "i2i_engine.h"
 #include "job_json.h"
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct metrics metrics;
@@ -43,6 +44,8 @@ typedef struct metrics_gauges {
     size_t queue_depth;
     size_t in_flight;
     size_t stored_jobs;
+    bool shared_queue;         /* jobs queue in the store (Redis) */
+    size_t shared_queue_depth; /* then: jobs waiting there, all replicas */
     int ready;
     int workers;
     const metrics_bundle *bundles; /* loaded bundles (NULL while loading) */
@@ -58,6 +61,9 @@ void metrics_job_submitted(metrics *m, const char *task);
 void metrics_job_rejected(metrics *m, const char *task, const char *reason);
 void metrics_job_started(metrics *m, double queue_wait_s);
 void metrics_job_finished(metrics *m, const char *task, job_status final, double run_s);
+/* Lost jobs this replica took back from the shared queue: queued again, or
+ * failed (worker_lost) after their last attempt. */
+void metrics_jobs_reclaimed(metrics *m, size_t requeued, size_t failed);
 /* One webhook delivery outcome: delivered, retried (an attempt failed and
  * another is scheduled), failed (out of attempts), refused (destination
  * not allowed), dropped (queue full or shutting down). */

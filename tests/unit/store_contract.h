@@ -393,6 +393,105 @@ static void contract_blobs(contract *k) {
     s->ops->destroy(s);
 }
 
+/* The shared queue (stores with claim_next; the memory store's queue is
+ * the job service's own). Lease expiry and reclaim need real time: the
+ * backend's own test covers them. */
+static job_store *contract_queue_store(contract *k, size_t queue_max) {
+    job_store_config c;
+    job_store_config_defaults(&c);
+    c.cap = 100;
+    c.timeout_s = 1.0;
+    c.queue_max = queue_max;
+    c.lease_s = 60;
+    job_store *s = k->make(&c, k->ctx);
+    CHECK(s != NULL);
+    return s;
+}
+
+static void contract_put_input(contract *k, job_store *s, job_meta *m, const char *bytes) {
+    char first[37];
+    store_blob in = {(uint8_t *)bytes, strlen(bytes)};
+    contract_meta(k, m, "a");
+    CHECK(s->ops->put(s, m, &in, first) == STORE_OK);
+}
+
+static void contract_claim_order(contract *k) {
+    job_store *s = contract_queue_store(k, 0);
+    job_meta m[3], got;
+    store_blob in;
+    size_t depth = 99;
+    contract_put_input(k, s, &m[0], "first");
+    contract_put_input(k, s, &m[1], "second");
+    contract_put_input(k, s, &m[2], "third");
+    CHECK(s->ops->queue_depth(s, &depth) == STORE_OK && depth == 3);
+    CHECK(s->ops->claim_next(s, 1700000200.0, &got, &in) == STORE_OK);
+    CHECK(strcmp(got.id, m[0].id) == 0 && got.status == JOB_RUNNING && got.attempt == 1);
+    CHECK(got.started_at == 1700000200.0 && contract_blob_is(&in, "first", 5));
+    job_meta_clear(&got);
+    store_blob_free(&in);
+    CHECK(s->ops->queue_depth(s, &depth) == STORE_OK && depth == 2);  /* running is not queued */
+    CHECK(contract_fail(s, m[1].id, JOB_QUEUED, 1000.0) == STORE_OK); /* canceled while queued */
+    CHECK(s->ops->claim_next(s, 1700000201.0, &got, &in) == STORE_OK);
+    CHECK(strcmp(got.id, m[2].id) == 0 && contract_blob_is(&in, "third", 5)); /* m[1] skipped */
+    job_meta_clear(&got);
+    store_blob_free(&in);
+    CHECK(s->ops->claim_next(s, 1700000202.0, &got, &in) == STORE_NOT_FOUND);
+    CHECK(s->ops->queue_depth(s, &depth) == STORE_OK && depth == 0);
+    contract_clear_all(m, 3);
+    s->ops->destroy(s);
+}
+
+static void contract_queue_bound(contract *k) {
+    job_store *s = contract_queue_store(k, 2);
+    job_meta m[4], got;
+    store_blob in;
+    char first[37];
+    contract_put_input(k, s, &m[0], "0");
+    contract_put_input(k, s, &m[1], "1");
+    contract_meta(k, &m[2], "a");
+    CHECK(s->ops->put(s, &m[2], NULL, first) == STORE_QUEUE_FULL);
+    job_meta_init(&got);
+    CHECK(s->ops->get(s, m[2].id, NULL, &got) == STORE_NOT_FOUND); /* never stored */
+    CHECK(s->ops->claim_next(s, 1.0, &got, &in) == STORE_OK);      /* one leaves the queue */
+    job_meta_clear(&got);
+    store_blob_free(&in);
+    CHECK(s->ops->put(s, &m[2], NULL, first) == STORE_OK);
+    contract_meta(k, &m[3], "a");
+    CHECK(s->ops->put(s, &m[3], NULL, first) == STORE_QUEUE_FULL);
+    contract_clear_all(m, 4);
+    s->ops->destroy(s);
+}
+
+/* A run ends its job only as the attempt it is: a stale run (its job was
+ * reclaimed and claimed again) gets CONFLICT. */
+static void contract_attempt_guard(contract *k) {
+    job_store *s = contract_queue_store(k, 0);
+    job_meta m, got;
+    store_blob in;
+    bool cancel = true;
+    contract_put_input(k, s, &m, "x");
+    CHECK(s->ops->claim_next(s, 1.0, &got, &in) == STORE_OK && got.attempt == 1);
+    job_meta_clear(&got);
+    store_blob_free(&in);
+    CHECK(s->ops->update_progress(s, m.id, 1, 20, &cancel) == STORE_OK && !cancel);
+    job_update u = {.from = JOB_RUNNING, .to = JOB_FAILED, .at = 2.0, .attempt = 2};
+    CHECK(s->ops->update_status(s, m.id, &u) == STORE_CONFLICT);
+    u.attempt = 1;
+    CHECK(s->ops->update_status(s, m.id, &u) == STORE_OK);
+    CHECK(s->ops->claim_next(s, 3.0, &got, &in) == STORE_NOT_FOUND); /* acknowledged */
+    size_t requeued = 9, failed = 9;
+    CHECK(s->ops->reclaim(s, 4.0, &requeued, &failed) == STORE_OK);
+    CHECK(requeued == 0 && failed == 0);
+    job_meta_clear(&m);
+    s->ops->destroy(s);
+}
+
+static void contract_queue(contract *k) {
+    contract_claim_order(k);
+    contract_queue_bound(k);
+    contract_attempt_guard(k);
+}
+
 static void store_contract_run(contract *k) {
     contract_round_trip(k);
     contract_status_and_progress(k);
@@ -404,6 +503,10 @@ static void store_contract_run(contract *k) {
     contract_expiry(k);
     contract_cap_eviction(k);
     contract_blobs(k);
+    job_store *probe = contract_store(k, 1, 1);
+    bool queue = probe && probe->ops->claim_next;
+    if (probe) probe->ops->destroy(probe);
+    if (queue) contract_queue(k);
 }
 
 #endif

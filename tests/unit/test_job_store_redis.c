@@ -110,6 +110,95 @@ static void check_urls(void) {
     if (s) s->ops->destroy(s);
 }
 
+/* Two replicas on one prefix, with a short lease (real time: leases and
+ * idle times are the server's clock). The lease is 1 s and renewed every
+ * 0.1 s, so only a stall of 0.9 s on a loaded machine would lose it. */
+static job_store *make_replica(redis_ctx *x, const char *prefix, const char *consumer,
+                               int max_attempts) {
+    job_store_config c;
+    job_store_config_defaults(&c);
+    snprintf(c.prefix, sizeof c.prefix, "%s", prefix);
+    snprintf(c.consumer, sizeof c.consumer, "%s", consumer);
+    c.lease_s = 1.0;
+    c.max_attempts = max_attempts;
+    char err[200];
+    job_store *s = job_store_redis_create(x->url, &c, err, sizeof err);
+    CHECK_MSG(s != NULL, "%s", err);
+    return s;
+}
+
+static void put_one(job_store *s, job_meta *m, int serial) {
+    contract k = {.serial = serial};
+    char first[37];
+    store_blob in = {(uint8_t *)"spec", 4};
+    contract_meta(&k, m, "a");
+    CHECK(s->ops->put(s, m, &in, first) == STORE_OK);
+}
+
+static int claim_attempt(job_store *s, const char *id) {
+    job_meta got;
+    store_blob in;
+    int attempt = -1;
+    if (s->ops->claim_next(s, 10.0, &got, &in) == STORE_OK && strcmp(got.id, id) == 0)
+        attempt = got.attempt;
+    if (attempt > 0) CHECK(contract_blob_is(&in, "spec", 4)); /* the input comes with it */
+    job_meta_clear(&got);
+    store_blob_free(&in);
+    return attempt;
+}
+
+/* Reclaims until something comes back, within `within_s`. */
+static bool reclaimed(job_store *s, size_t *requeued, size_t *failed, double within_s) {
+    for (double end = now_s() + within_s; now_s() < end; usleep(50 * 1000))
+        if (s->ops->reclaim(s, 20.0, requeued, failed) == STORE_OK && *requeued + *failed > 0)
+            return true;
+    return false;
+}
+
+/* A renewed lease keeps the job; a lapsed one sends it back to the queue,
+ * attempt by attempt, then fails it with worker_lost. */
+static void check_lease_and_reclaim(redis_ctx *x) {
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "t%d:lease:", (int)getpid());
+    job_store *a = make_replica(x, prefix, "replica-a", 2),
+              *b = make_replica(x, prefix, "replica-b", 2);
+    job_meta m, got;
+    size_t requeued = 0, failed = 0;
+    bool cancel;
+    put_one(a, &m, 7000);
+    CHECK(claim_attempt(a, m.id) == 1);
+    for (int i = 0; i < 20; i++) { /* 2 s of steps, past the 1 s lease: renewed */
+        usleep(100 * 1000);
+        CHECK(a->ops->update_progress(a, m.id, i + 1, 20, &cancel) == STORE_OK);
+        CHECK(b->ops->reclaim(b, 20.0, &requeued, &failed) == STORE_OK);
+        CHECK(requeued == 0 && failed == 0);
+    }
+    CHECK(b->ops->update_progress(b, m.id, 9, 20, &cancel) == STORE_CONFLICT); /* a's lease */
+    /* a dies: no more steps; b takes the job back and runs it again */
+    CHECK(reclaimed(b, &requeued, &failed, 20.0) && requeued == 1 && failed == 0);
+    job_meta_init(&got);
+    CHECK(b->ops->get(b, m.id, NULL, &got) == STORE_OK && got.status == JOB_QUEUED);
+    CHECK(got.step == 0 && got.attempt == 1);
+    job_meta_clear(&got);
+    CHECK(a->ops->update_progress(a, m.id, 10, 20, &cancel) == STORE_CONFLICT); /* a stops */
+    CHECK(claim_attempt(b, m.id) == 2);
+    job_update stale = {.from = JOB_RUNNING, .to = JOB_SUCCEEDED, .at = 11.0, .attempt = 1};
+    CHECK(a->ops->update_status(a, m.id, &stale) == STORE_CONFLICT); /* a's run is not b's */
+    /* b dies too: the last attempt is spent, the job fails */
+    CHECK(reclaimed(a, &requeued, &failed, 20.0) && requeued == 0 && failed == 1);
+    CHECK(a->ops->get(a, m.id, NULL, &got) == STORE_OK && got.status == JOB_FAILED);
+    CHECK(strcmp(got.error_code, "worker_lost") == 0 && got.finished_at == 20.0);
+    job_meta_clear(&got);
+    store_blob in;
+    CHECK(a->ops->get_input(a, m.id, &in) == STORE_NOT_FOUND); /* final: input dropped */
+    size_t depth = 9;
+    CHECK(a->ops->queue_depth(a, &depth) == STORE_OK && depth == 0);
+    CHECK(a->ops->claim_next(a, 30.0, &got, &in) == STORE_NOT_FOUND);
+    job_meta_clear(&m);
+    a->ops->destroy(a);
+    b->ops->destroy(b);
+}
+
 /* Down: errors, promptly; back: the same store works again. */
 static void check_outage(redis_server *srv, const char *bin, redis_ctx *x) {
     job_store_config c;
@@ -163,6 +252,7 @@ int main(void) {
         contract k = {.make = make_redis, .ctx = &x};
         store_contract_run(&k);
         check_urls();
+        check_lease_and_reclaim(&x);
         check_outage(&srv, bin, &x);
     }
     server_stop(&srv);
