@@ -20,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import edit_metrics  # noqa: E402
+from PIL import Image  # noqa: E402
 
 PHOTO_EXT = (".jpg", ".jpeg", ".png")
 
@@ -83,7 +84,7 @@ def score(outs):
     per_edit = {}
     for photo, by_edit in outs.items():
         first = next(iter(by_edit.values()))
-        size = edit_metrics.Image.open(first).size
+        size = Image.open(first).size
         x = edit_metrics.load(photo, size)
         ys = {n: edit_metrics.load(p) for n, p in by_edit.items()}
         for n, s in edit_metrics.score_photo(x, ys).items():
